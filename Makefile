@@ -1,0 +1,159 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# uvdev + vtop. Everything builds into $(O) (default build/).
+#
+#   make deps        install the Debian packages the project needs (root)
+#   make             build the module, the BPF objects and the tools
+#   make check       run every test tier (unit, bpf, vm) and summarise
+#   make demo        boot a VM with devices under load and vtop live
+#   make help        list every target
+
+O := $(abspath build)
+KVER ?= $(shell tools/build/kernel-version.sh)
+KDIR := /lib/modules/$(KVER)/build
+VMLINUZ := /boot/vmlinuz-$(KVER)
+
+CC := gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+LLVM_STRIP ?= llvm-strip
+PAHOLE ?= pahole
+
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+	  -Ikernel/include -I$(O)/bpf -Ibpf
+LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+
+MODULE := $(O)/modules/uvdev.ko
+SELFTEST_MODULE := $(O)/modules/uvdev_selftest_warn.ko
+VMLINUX := $(O)/vmlinux
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(wildcard bpf/*.bpf.c))
+BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
+VTOP := $(O)/tools/vtop/vtop
+LIBUVDEV := $(O)/tools/uvdev/libuvdev.a
+UVDEV_TOOLS := $(O)/tools/uvdev/uvdevctl
+
+all: module bpf tools
+
+help:
+	@sed -n 's/^#   //p' Makefile
+	@echo "  make module      uvdev.ko with module BTF, for KVER=$(KVER)"
+	@echo "  make bpf         BPF objects and skeletons"
+	@echo "  make tools       vtop"
+	@echo "  make vmlinux-h   regenerate vmlinux.h from the stock kernel's BTF"
+	@echo "  make check-unit | check-bpf | check-vm    one test tier"
+	@echo "  make checkpatch  checkpatch.pl --strict over the module"
+
+deps:
+	tools/build/install-deps.sh
+
+# ---- kernel ----------------------------------------------------------------
+
+$(VMLINUX): $(VMLINUZ) tools/build/extract-vmlinux.sh
+	@mkdir -p $(@D)
+	tools/build/extract-vmlinux.sh $< $@
+
+# Kbuild writes its objects next to the sources, so build from a tree of
+# symlinks under $(O) and keep the source tree clean.
+# $(1): source tree to mirror, $(2): the module's directory inside it.
+define kbuild_module
+	@mkdir -p $(O)/$(1)
+	cp -rsf $(CURDIR)/$(1)/. $(O)/$(1)/
+	$(MAKE) -C $(KDIR) M=$(O)/$(2) modules
+endef
+
+# Module BTF: pahole encodes it against the stock kernel's BTF, so that
+# /sys/kernel/btf/<module> appears on load (Kbuild skips this step because
+# Debian's headers carry no vmlinux). It works on a copy in $(O)/modules so
+# Kbuild's own output keeps its DWARF for the next incremental build.
+# $(1): Kbuild's .ko, $(2): the installed copy.
+define add_module_btf
+	@mkdir -p $(dir $(2))
+	cp $(1) $(2)
+	$(PAHOLE) -J $$(PAHOLE=$(PAHOLE) $(KDIR)/scripts/pahole-flags.sh) --btf_base $(VMLINUX) $(2)
+	$(LLVM_STRIP) --strip-debug $(2)
+endef
+
+module: $(MODULE)
+$(MODULE): $(VMLINUX) $(wildcard kernel/uvdev/* kernel/include/uapi/*)
+	$(call kbuild_module,kernel,kernel/uvdev)
+	$(call add_module_btf,$(O)/kernel/uvdev/uvdev.ko,$@)
+
+$(SELFTEST_MODULE): $(VMLINUX) $(wildcard tests/vm/selftest/*)
+	$(call kbuild_module,tests/vm/selftest,tests/vm/selftest)
+	$(call add_module_btf,$(O)/tests/vm/selftest/uvdev_selftest_warn.ko,$@)
+
+vmlinux-h: $(VMLINUX)
+	$(BPFTOOL) btf dump file $(VMLINUX) format c > vmlinux.h
+
+CHECKPATCH := $(O)/checkpatch/scripts/checkpatch.pl
+$(CHECKPATCH):
+	@mkdir -p $(O)/checkpatch
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C $(O)/checkpatch --strip-components=1 \
+		linux-source-6.1/scripts/checkpatch.pl linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	touch $@
+
+# trace.h is exempt from two layout checks only: TRACE_EVENT macro arguments
+# are code blocks, laid out as in the kernel's own trace headers.
+CHECKPATCH_FLAGS := --strict --no-tree --show-types --terse --ignore FILE_PATH_CHANGES
+checkpatch: $(CHECKPATCH)
+	$(CHECKPATCH) $(CHECKPATCH_FLAGS) -f $(filter-out %/trace.h,$(wildcard \
+		kernel/uvdev/*.c kernel/uvdev/*.h kernel/include/uapi/*.h tests/vm/selftest/*.c))
+	$(CHECKPATCH) $(CHECKPATCH_FLAGS) --ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT \
+		-f kernel/uvdev/trace.h
+
+# ---- BPF -------------------------------------------------------------------
+
+bpf: $(BPF_SKELS)
+
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I. -Ibpf -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# ---- user space ------------------------------------------------------------
+
+tools: $(VTOP) $(UVDEV_TOOLS)
+
+$(O)/tools/uvdev/%.o: tools/uvdev/%.c $(wildcard tools/uvdev/*.h kernel/include/uapi/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBUVDEV): $(O)/tools/uvdev/libuvdev.o
+	$(AR) rcs $@ $^
+
+$(O)/tools/uvdev/uvdevctl: $(O)/tools/uvdev/uvdevctl.o $(LIBUVDEV)
+	$(CC) $(CFLAGS) -o $@ $^
+
+$(VTOP): $(wildcard tools/vtop/*.c tools/vtop/*.h) $(BPF_SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LIBBPF_LIBS)
+
+# ---- tests -----------------------------------------------------------------
+
+check:
+	tests/check.sh
+
+check-unit:
+	$(MAKE) -C tests/unit O=$(O)/tests/unit run
+
+check-bpf: bpf
+	$(MAKE) -C tests/bpf O=$(O)/tests/bpf run
+
+check-vm: all $(SELFTEST_MODULE)
+	tests/vm/run.sh --all
+	tests/vm/selftest/run-harness-selftest.sh
+
+demo: all
+	tests/vm/run.sh --demo
+
+clean:
+	rm -rf $(O)
+
+.SECONDARY: $(BPF_OBJS)
+
+.PHONY: all help deps module vmlinux-h checkpatch bpf tools check check-unit \
+	check-bpf check-vm demo clean

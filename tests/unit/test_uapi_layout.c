@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The uvdev ioctl ABI has one layout for every caller: sizes, offsets and
+ * ioctl numbers are pinned here, so a change to them is deliberate.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <uapi/uvdev.h>
+
+static void create_layout(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct uvdev_create), 104);
+	assert_int_equal(offsetof(struct uvdev_create, device_id), 32);
+	assert_int_equal(offsetof(struct uvdev_create, features), 40);
+	assert_int_equal(offsetof(struct uvdev_create, config), 64);
+	assert_int_equal(offsetof(struct uvdev_create, dev_id), 72);
+	assert_int_equal(sizeof(struct uvdev_destroy), 48);
+}
+
+static void ioctl_numbers(void **state)
+{
+	(void)state;
+	assert_int_equal(UVDEV_IOC_CREATE, 0xc068e500);
+	assert_int_equal(UVDEV_IOC_DESTROY, 0x4030e501);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(create_layout),
+		cmocka_unit_test(ioctl_numbers),
+	};
+
+	return cmocka_run_group_tests_name("uapi_layout", tests, NULL, NULL);
+}

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The module loads with its BTF, its tracepoints are visible in tracefs, and
+# both bpftrace and vtop's libbpf programs count them when they fire.
+# timeout: 120
+. "$UVDEV_ROOT/tests/vm/lib.sh"
+
+step "load"
+load_module
+test -f /sys/kernel/btf/uvdev || fail "no /sys/kernel/btf/uvdev: the module was built without BTF"
+echo "ok: /sys/kernel/btf/uvdev ($(stat -c %s /sys/kernel/btf/uvdev) bytes)"
+for ev in uvdev_dev_create uvdev_dev_destroy; do
+	test -d "/sys/kernel/tracing/events/uvdev/$ev" || fail "tracepoint uvdev:$ev missing in tracefs"
+done
+echo "ok: tracepoints in tracefs"
+
+step "bpftrace counts uvdev_dev_create"
+bpftrace -e 'BEGIN { printf("ready\n"); }
+	tracepoint:uvdev:uvdev_dev_create { @creates = count(); }
+	tracepoint:uvdev:uvdev_dev_destroy { @destroys = count(); }' >bpftrace.out 2>&1 &
+bt=$!
+wait_for 60 "bpftrace to attach" file_has bpftrace.out '^ready'
+
+step "vtop (libbpf, tp_btf) counts them too"
+vtop -o json 1 >vtop.json 2>vtop.err &
+vt=$!
+wait_for 60 "vtop to attach" file_has vtop.err 'attached \(tp_btf\)'
+
+for i in 1 2 3; do
+	uvdevctl create "lt$i" --device-id 4 --queues "$i" >/dev/null
+done
+wait_for 10 "vtop to name the new devices" \
+	file_has vtop.json '"name":"lt3","device_id":4,"queues":3'
+for i in 1 2 3; do
+	uvdevctl destroy "lt$i"
+done
+
+kill -INT $bt
+wait $bt || true
+cat bpftrace.out
+file_has bpftrace.out '^@creates: 3$' || fail "bpftrace did not count 3 creates"
+file_has bpftrace.out '^@destroys: 3$' || fail "bpftrace did not count 3 destroys"
+
+wait_for 10 "vtop to report 3 creates" file_has vtop.json '"dev_create":3,"dev_destroy":3'
+kill -INT $vt
+wait $vt || fail "vtop exited with an error: $(cat vtop.err)"
+tail -n 1 vtop.json
+
+step "unload"
+unload_module
+echo "ok: rmmod"

@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the VM as its init process, after initramfs/init has mounted the
+# host root. Reads the plan the host wrote into the results share and, per
+# test case, records its output, exit code, the kernel log it caused and the
+# kernel taint, then powers the VM off. In demo mode it runs the demo on the
+# console instead.
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+
+results=/tmp/results
+here=$(cd "$(dirname "$0")" && pwd)
+export UVDEV_ROOT=${here%/tests/vm}
+export UVDEV_BUILD=$UVDEV_ROOT/build
+export UVDEV_RESULTS=$results
+
+say() {
+	echo "[vm] $*" >/dev/console
+}
+
+power_off() {
+	sync
+	exec /bin/busybox poweroff -f
+}
+
+setup() {
+	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+	mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+	mkdir -p /dev/pts /dev/shm
+	mount -t devpts devpts /dev/pts 2>/dev/null
+	mount -t tmpfs tmpfs /dev/shm 2>/dev/null
+	ln -sf /proc/self/fd /dev/fd 2>/dev/null
+	hostname uvdev-vm
+	ulimit -l unlimited
+	echo 1 >/proc/sys/kernel/printk_devkmsg 2>/dev/null
+}
+
+run_case() {
+	local name=$1 timeout=$2 script=$3
+	local start end rc
+
+	echo "uvdev-vm: begin $name" >/dev/kmsg
+	cat /proc/sys/kernel/tainted >"$results/$name.taint-before"
+	start=$(date +%s.%N)
+	mkdir -p "/tmp/work/$name"
+	(cd "/tmp/work/$name" && exec timeout -k 10 "$timeout" bash "$script") \
+		</dev/null >"$results/$name.out" 2>&1
+	rc=$?
+	end=$(date +%s.%N)
+	echo "uvdev-vm: end $name rc=$rc" >/dev/kmsg
+	dmesg -c >"$results/$name.dmesg" 2>&1
+	cat /proc/sys/kernel/tainted >"$results/$name.taint"
+	awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f\n", e - s }' >"$results/$name.seconds"
+	echo "$rc" >"$results/$name.rc"
+	if [ "$rc" -eq 0 ]; then
+		say "$name: exit 0 ($(cat "$results/$name.seconds")s)"
+	else
+		say "$name: exit $rc ($(cat "$results/$name.seconds")s)"
+	fi
+}
+
+setup
+dmesg -c >"$results/boot.dmesg" 2>&1
+
+mode=$(cat "$results/mode" 2>/dev/null || echo test)
+if [ "$mode" = demo ]; then
+	export TERM=${uvdev_term:-vt100}
+	stty rows "${uvdev_rows:-24}" cols "${uvdev_cols:-80}" </dev/console 2>/dev/null
+	bash "$UVDEV_ROOT/tools/demo/guest-demo.sh" </dev/console >/dev/console 2>&1
+	echo "$?" >"$results/demo.rc"
+	dmesg -c >"$results/demo.dmesg" 2>&1
+	cat /proc/sys/kernel/tainted >"$results/demo.taint"
+	power_off
+fi
+
+while read -r name timeout script; do
+	[ -n "$name" ] || continue
+	say "$name: running (timeout ${timeout}s)"
+	run_case "$name" "$timeout" "$script"
+done <"$results/plan"
+power_off

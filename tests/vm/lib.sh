@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for VM test cases; each case sources this file. Cases run as root
+# inside the VM with the project at $UVDEV_ROOT and its build at $UVDEV_BUILD.
+
+set -euo pipefail
+
+export PATH=$UVDEV_BUILD/tools/vtop:$UVDEV_BUILD/tools/uvdev:$PATH
+MODULE=$UVDEV_BUILD/modules/uvdev.ko
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+step() {
+	echo "== $*"
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND until it succeeds,
+# failing the case if it does not within SECONDS.
+wait_for() {
+	local limit=$1 what=$2 deadline
+	shift 2
+	deadline=$(( $(date +%s%N) + limit * 1000000000 ))
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$deadline" ] || fail "timed out after ${limit}s waiting for $what"
+		sleep 0.1
+	done
+}
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+	echo "ok: $1 = $3"
+}
+
+load_module() {
+	if [ ! -d /sys/module/uvdev ]; then
+		insmod "$MODULE" "$@" || fail "insmod $MODULE"
+	fi
+	wait_for 10 "/dev/uvdev/control" test -c /dev/uvdev/control
+}
+
+unload_module() {
+	rmmod uvdev || fail "rmmod uvdev"
+	[ ! -e /dev/uvdev/control ] || fail "/dev/uvdev/control still exists after rmmod"
+}
+
+# file_has FILE PATTERN: does FILE contain a line matching PATTERN (ERE)?
+file_has() {
+	grep -Eq -- "$2" "$1" 2>/dev/null
+}

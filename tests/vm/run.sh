@@ -1,0 +1,253 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Debian's stock kernel under QEMU with the host root shared read-only
+# over 9p, run VM test cases inside as root, and judge them on the host.
+# Run with --help for usage.
+set -uo pipefail
+
+usage() {
+	cat <<'USAGE'
+Usage: tests/vm/run.sh [OPTIONS] [--all | CASE...]
+
+Boot the stock Debian kernel in QEMU (KVM when /dev/kvm is usable, TCG
+otherwise) and run VM test cases from tests/vm/cases/ inside it, in one boot.
+
+A case fails when its script exits non-zero or times out, when the kernel log
+it caused shows WARNING, BUG, Oops, general protection or a similar report,
+or when it adds a kernel taint other than O (out-of-tree) or E (unsigned).
+
+Options:
+  --all                 run every case in tests/vm/cases (sorted by name)
+  --list                list the cases and exit
+  --cases-dir DIR       take cases from DIR instead of tests/vm/cases
+  --timeout SEC         per-case timeout (default 300, or the case's own
+                        "# timeout: SEC" line)
+  --deterministic       -icount shift=0,sleep=off -smp 1 (for benchmarks)
+  --smp N               guest CPUs (default 2)
+  --memory MB           guest memory (default 2048)
+  --results DIR         where to keep results (default build/vm/results)
+  --demo                run tools/demo/guest-demo.sh on the console instead
+  -h, --help            this help
+
+Environment:
+  UVDEV_VM_ACCEL=tcg    never try KVM (by default KVM is used when a probe
+                        boot shows it works)
+
+Exit status: 0 all cases passed, 1 a case failed, 2 usage or setup error.
+
+Examples:
+  tests/vm/run.sh --all
+  tests/vm/run.sh 00-module-load
+  tests/vm/run.sh --deterministic bench-blk
+USAGE
+}
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${UVDEV_BUILD:-$root/build}
+results=$build/vm/results
+default_timeout=300
+all=0
+list=0
+deterministic=0
+smp=2
+memory=2048
+demo=0
+cases=()
+cases_dir=$here/cases
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--cases-dir) cases_dir=$(cd "$2" && pwd) || exit 2; shift ;;
+	--all) all=1 ;;
+	--list) list=1 ;;
+	--timeout) default_timeout=$2; shift ;;
+	--deterministic) deterministic=1; smp=1 ;;
+	--smp) smp=$2; shift ;;
+	--memory) memory=$2; shift ;;
+	--results) results=$2; shift ;;
+	--demo) demo=1 ;;
+	-h|--help) usage; exit 0 ;;
+	-*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+	*) cases+=("${1%.sh}") ;;
+	esac
+	shift
+done
+
+if [ $list -eq 1 ]; then
+	(cd "$cases_dir" && ls *.sh | sed 's/\.sh$//' | sort)
+	exit 0
+fi
+if [ $all -eq 1 ]; then
+	cases+=($(cd "$cases_dir" && ls *.sh | sed 's/\.sh$//' | sort))
+fi
+if [ $demo -eq 0 ] && [ ${#cases[@]} -eq 0 ]; then
+	echo "run.sh: no case named; use --all or name cases (see --list)" >&2
+	exit 2
+fi
+for c in "${cases[@]}"; do
+	if [ ! -f "$cases_dir/$c.sh" ]; then
+		echo "run.sh: no case '$c' in $cases_dir (see --list)" >&2
+		exit 2
+	fi
+done
+case "$root" in
+*[[:space:]]*) echo "run.sh: the project path must not contain spaces: $root" >&2; exit 2 ;;
+esac
+
+kver=$("$root/tools/build/kernel-version.sh") || exit 2
+vmlinuz=/boot/vmlinuz-$kver
+qemu=$(command -v qemu-system-x86_64) || {
+	echo "run.sh: qemu-system-x86_64 not found; run 'make deps'" >&2
+	exit 2
+}
+
+initrd=$build/vm/initramfs-$kver.cpio.gz
+mkdir -p "$build/vm"
+if [ ! -f "$initrd" ] || [ "$here/initramfs/init" -nt "$initrd" ] ||
+   [ "$here/make-initramfs.sh" -nt "$initrd" ]; then
+	"$here/make-initramfs.sh" "$kver" "$initrd" || exit 2
+fi
+
+rm -rf "$results"
+mkdir -p "$results"
+total_timeout=0
+: >"$results/plan"
+for c in "${cases[@]}"; do
+	t=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$cases_dir/$c.sh" | head -n 1)
+	t=${t:-$default_timeout}
+	echo "$c $t $cases_dir/$c.sh" >>"$results/plan"
+	total_timeout=$((total_timeout + t + 15))
+done
+if [ $demo -eq 1 ]; then
+	echo demo >"$results/mode"
+	total_timeout=$((total_timeout + 900))
+else
+	echo test >"$results/mode"
+fi
+
+# /dev/kvm can exist and still not work (nested virtualisation that rejects
+# MSRs or never runs the guest), so boot the kernel once under KVM with no
+# root: it panics within seconds if KVM works. The answer is cached per kernel.
+kvm_works() {
+	local cache=$build/vm/kvm-$kver
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	if [ ! -f "$cache" ]; then
+		if timeout 20 "$qemu" -machine q35 -accel kvm -cpu host -m 256 -nographic \
+			-no-reboot -kernel "$vmlinuz" -append "console=ttyS0 panic=-1" \
+			</dev/null 2>&1 | grep -q 'Kernel panic'; then
+			echo yes >"$cache"
+		else
+			echo no >"$cache"
+			echo "vm: /dev/kvm exists but KVM cannot boot a guest here; using TCG"
+		fi
+	fi
+	[ "$(cat "$cache")" = yes ]
+}
+
+accel=(-accel tcg,thread=multi -cpu max)
+if [ $deterministic -eq 1 ]; then
+	accel=(-accel tcg -cpu max -icount shift=0,sleep=off -rtc clock=vm)
+elif [ "${UVDEV_VM_ACCEL:-auto}" = tcg ]; then
+	:
+elif kvm_works; then
+	accel=(-accel kvm -cpu host)
+fi
+
+append="console=ttyS0 loglevel=5 panic=-1 oops=panic uvdev_repo=$root"
+if [ $demo -eq 1 ] && [ -t 1 ]; then
+	append+=" uvdev_rows=$(tput lines) uvdev_cols=$(tput cols) uvdev_term=vt100"
+fi
+
+qemu_cmd=("$qemu" -machine q35 "${accel[@]}" -smp "$smp" -m "$memory"
+	-nographic -no-reboot -nic none
+	-kernel "$vmlinuz" -initrd "$initrd" -append "$append"
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap")
+
+console=$build/vm/console.log
+boot_margin=180
+echo "vm: booting $kver (${accel[1]%%,*}, ${smp} cpu) for ${#cases[@]} case(s)"
+start=$(date +%s)
+if [ $demo -eq 1 ]; then
+	timeout -k 10 $((total_timeout + boot_margin)) "${qemu_cmd[@]}" 2>&1 | tee "$console"
+	qemu_rc=${PIPESTATUS[0]}
+else
+	timeout -k 10 $((total_timeout + boot_margin)) "${qemu_cmd[@]}" </dev/null 2>&1 |
+		tee "$console" | grep --line-buffered '^\[vm\]'
+	qemu_rc=${PIPESTATUS[0]}
+fi
+elapsed=$(( $(date +%s) - start ))
+echo "vm: QEMU exited with $qemu_rc after ${elapsed}s"
+
+# ---- judge -------------------------------------------------------------------
+
+# Kernel reports that fail a run, whatever the test said.
+bad_log='WARNING:|BUG:|Oops|general protection|Kernel panic|kernel BUG|UBSAN:|KASAN:|refcount_t:|list_(add|del) corruption|INFO: task .* blocked|rcu: INFO|watchdog: BUG|Call Trace:'
+# Taint bits a run may add: O (12, out-of-tree) and E (13, unsigned module).
+allowed_taint=$(( (1 << 12) | (1 << 13) ))
+taint_letters() {
+	local t=$1 i out="" letters="PFSRMBUDAWCIOELKXT"
+	for ((i = 0; i < ${#letters}; i++)); do
+		(( t & (1 << i) )) && out+=${letters:i:1}
+	done
+	echo "$out"
+}
+
+# judge NAME: print why a case failed, nothing if it passed.
+judge() {
+	local name=$1 rc before after new
+	if [ ! -f "$results/$name.rc" ]; then
+		echo "did not finish (the VM crashed or the whole run timed out; see $console)"
+		return
+	fi
+	rc=$(cat "$results/$name.rc")
+	case "$rc" in
+	0) ;;
+	124|137) echo "timed out" ;;
+	*) echo "exited with $rc" ;;
+	esac
+	if grep -Eq "$bad_log" "$results/$name.dmesg"; then
+		echo "kernel log reports a problem:"
+		grep -E -m 5 "$bad_log" "$results/$name.dmesg" | sed 's/^/    /'
+	fi
+	before=$(cat "$results/$name.taint-before" 2>/dev/null || echo 0)
+	after=$(cat "$results/$name.taint" 2>/dev/null || echo 0)
+	new=$(( after & ~before & ~allowed_taint ))
+	if [ "$new" -ne 0 ]; then
+		echo "kernel tainted: $(taint_letters "$new") (taint now $after)"
+	fi
+}
+
+if [ $demo -eq 1 ]; then
+	why=$(judge demo)
+	[ -z "$why" ] && exit 0
+	echo "demo: $why" >&2
+	exit 1
+fi
+
+passed=0
+failed=0
+for c in "${cases[@]}"; do
+	why=$(judge "$c")
+	secs=$(cat "$results/$c.seconds" 2>/dev/null || echo "?")
+	if [ -z "$why" ]; then
+		passed=$((passed + 1))
+		echo "PASS $c (${secs}s)"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $c: $why" | sed '2,$s/^/  /'
+		if [ -f "$results/$c.out" ]; then
+			echo "  --- last lines of $c's output ($results/$c.out):"
+			tail -n 25 "$results/$c.out" | sed 's/^/  | /'
+		fi
+	fi
+done
+if grep -Eq 'Kernel panic|Oops|BUG:' "$console"; then
+	echo "FAIL the console log shows a kernel crash:"
+	grep -E -m 5 'Kernel panic|Oops|BUG:' "$console" | sed 's/^/  /'
+	failed=$((failed + 1))
+fi
+echo "vm: $passed passed, $failed failed"
+[ $failed -eq 0 ]
