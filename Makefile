@@ -8,7 +8,8 @@
 #   make demo        boot a VM with devices under load and vtop live
 #   make help        list every target
 
-O := $(abspath build)
+O ?= build
+override O := $(abspath $(O))
 KVER ?= $(shell tools/build/kernel-version.sh)
 KDIR := /lib/modules/$(KVER)/build
 VMLINUZ := /boot/vmlinuz-$(KVER)
@@ -141,14 +142,14 @@ check-unit:
 	$(MAKE) -C tests/unit O=$(O)/tests/unit run
 
 check-bpf: bpf
-	$(MAKE) -C tests/bpf O=$(O)/tests/bpf run
+	$(MAKE) -C tests/bpf BUILD=$(O) O=$(O)/tests/bpf run
 
 check-vm: all $(SELFTEST_MODULE)
-	tests/vm/run.sh --all
-	tests/vm/selftest/run-harness-selftest.sh
+	UVDEV_BUILD=$(O) tests/vm/run.sh --all
+	UVDEV_BUILD=$(O) tests/vm/selftest/run-harness-selftest.sh
 
 demo: all
-	tests/vm/run.sh --demo
+	UVDEV_BUILD=$(O) tests/vm/run.sh --demo
 
 clean:
 	rm -rf $(O)

@@ -13,7 +13,7 @@ export HOME=/root LANG=C.UTF-8
 results=/tmp/results
 here=$(cd "$(dirname "$0")" && pwd)
 export UVDEV_ROOT=${here%/tests/vm}
-export UVDEV_BUILD=$UVDEV_ROOT/build
+export UVDEV_BUILD=$(cat "$results/build-dir" 2>/dev/null || echo "$UVDEV_ROOT/build")
 export UVDEV_RESULTS=$results
 
 say() {

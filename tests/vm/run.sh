@@ -112,6 +112,7 @@ fi
 
 rm -rf "$results"
 mkdir -p "$results"
+echo "$build" >"$results/build-dir"
 total_timeout=0
 : >"$results/plan"
 for c in "${cases[@]}"; do

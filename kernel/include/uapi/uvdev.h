@@ -27,10 +27,14 @@
 /*
  * UVDEV_IOC_CREATE - create a device (CAP_SYS_ADMIN).
  * @name: device name, also /dev/uvdev/<name>.
- * @device_id: virtio device id (VIRTIO_ID_*); see the README for the allowed ids.
+ * @device_id: virtio device id: VIRTIO_ID_NET (1), VIRTIO_ID_BLOCK (2),
+ *	VIRTIO_ID_CONSOLE (3) or VIRTIO_ID_RNG (4).
  * @vendor_id: virtio vendor id reported to the driver.
- * @features: device feature bits offered to the driver; must include
- *	VIRTIO_F_VERSION_1 and must not include VIRTIO_F_ACCESS_PLATFORM.
+ * @features: device feature bits offered to the driver. Must include
+ *	VIRTIO_F_VERSION_1; of the other transport bits (28..41) only
+ *	VIRTIO_RING_F_INDIRECT_DESC is allowed (no ACCESS_PLATFORM: the kernel
+ *	moves the bytes, the backend never sees an address; no EVENT_IDX and no
+ *	packed ring).
  * @num_queues: number of virtqueues, 1..UVDEV_MAX_QUEUES.
  * @max_queue_size: largest ring the driver may ask for, a power of two
  *	in 2..UVDEV_MAX_QUEUE_SIZE.
@@ -63,5 +67,208 @@ struct uvdev_destroy {
 
 #define UVDEV_IOC_CREATE	_IOWR(UVDEV_IOC_MAGIC, 0x00, struct uvdev_create)
 #define UVDEV_IOC_DESTROY	_IOW(UVDEV_IOC_MAGIC, 0x01, struct uvdev_destroy)
+
+/*
+ * The backend's side: /dev/uvdev/<name>, one opener at a time (EBUSY for a
+ * second). Opening it the first time registers the virtio device, so the
+ * kernel's driver probes while a backend is there to answer.
+ *
+ * Control messages: read() returns one struct uvdev_msg per call (the buffer
+ * must hold one); the backend answers each with one struct uvdev_msg_reply
+ * per write(). poll() reports EPOLLIN when a message waits and EPOLLERR once
+ * the device is broken. Messages read but not answered when the file is
+ * closed are queued again for the next backend.
+ */
+enum uvdev_msg_type {
+	/* The driver wrote the status register; reply 0 to accept. */
+	UVDEV_MSG_SET_STATUS = 1,
+	/* The driver reset the device: drop all queue state. */
+	UVDEV_MSG_RESET = 2,
+	/* A virtqueue was set up (ready = 1) by the driver. */
+	UVDEV_MSG_VQ_READY = 3,
+	/* The driver wrote config space bytes (already applied). */
+	UVDEV_MSG_SET_CONFIG = 4,
+};
+
+#define UVDEV_MSG_CONFIG_MAX	64
+
+struct uvdev_msg_status {
+	__u8 old_status;
+	__u8 status;
+	__u8 reserved[6];
+	__u64 driver_features;	/* negotiated features (valid from FEATURES_OK) */
+};
+
+struct uvdev_msg_vq {
+	__u32 queue;
+	__u32 size;		/* ring size the driver chose */
+	__u32 ready;
+	__u32 reserved;
+};
+
+struct uvdev_msg_config {
+	__u32 offset;
+	__u32 len;		/* 1..UVDEV_MSG_CONFIG_MAX */
+	__u8 data[UVDEV_MSG_CONFIG_MAX];
+};
+
+struct uvdev_msg {
+	__u32 id;		/* echo it in the reply */
+	__u32 type;		/* enum uvdev_msg_type */
+	__u32 reserved[2];
+	union {
+		struct uvdev_msg_status status;
+		struct uvdev_msg_vq vq;
+		struct uvdev_msg_config config;
+		__u8 raw[96];
+	};
+};
+
+struct uvdev_msg_reply {
+	__u32 id;
+	__u32 type;
+	__s32 result;		/* 0, or a negative errno to refuse */
+	__u32 reserved;
+};
+
+/* UVDEV_IOC_DEV_INFO - the device as the kernel sees it now. */
+struct uvdev_dev_info {
+	__u32 dev_id;
+	__u32 device_id;
+	__u32 num_queues;
+	__u32 max_queue_size;
+	__u64 device_features;
+	__u64 driver_features;
+	__u32 config_size;
+	__u32 config_generation;
+	__u8 status;
+	__u8 broken;		/* a message timed out; destroy the device */
+	__u8 reserved[30];
+};
+
+/* UVDEV_IOC_VQ_INFO - one queue's state; set @queue, the rest is output. */
+struct uvdev_vq_info {
+	__u32 queue;
+	__u32 size;		/* 0 until the driver sets the queue up */
+	__u32 ready;
+	__u32 inflight;		/* chains popped and not pushed yet */
+	__u32 reserved[4];
+};
+
+/*
+ * UVDEV_IOC_VQ_SET_KICKFD - the eventfd the kernel signals when the driver
+ * kicks @queue; -1 removes it. A kick with no eventfd set is remembered and
+ * signalled when one is set.
+ */
+struct uvdev_vq_kickfd {
+	__u32 queue;
+	__s32 fd;
+	__u32 reserved[2];
+};
+
+#define UVDEV_MAX_BATCH		256
+
+/* One available descriptor chain, as UVDEV_IOC_VQ_POP returns it. */
+struct uvdev_vq_elem {
+	__u32 head;		/* names the chain in XFER and PUSH */
+	__u32 out_bytes;	/* driver -> device bytes, readable */
+	__u32 in_bytes;		/* device -> driver bytes, writable */
+	__u32 nsegs;		/* descriptors in the chain */
+};
+
+/*
+ * UVDEV_IOC_VQ_POP - take up to @max available chains from @queue.
+ * @elems: user array of @max struct uvdev_vq_elem.
+ * @peek_len, @peek_buf: if @peek_len is non-zero, the first @peek_len
+ *	out-bytes of chain i are copied to @peek_buf + i * @peek_len (fewer if
+ *	the chain has fewer; the rest is zeroed), saving a read per chain.
+ * Returns the number of chains popped; 0 when none is available.
+ */
+struct uvdev_vq_pop {
+	__u32 queue;
+	__u32 max;		/* 1..UVDEV_MAX_BATCH */
+	__u64 elems;
+	__u32 peek_len;		/* 0..UVDEV_MAX_PEEK */
+	__u32 reserved;
+	__u64 peek_buf;
+};
+
+#define UVDEV_MAX_PEEK		256
+
+enum uvdev_xfer_dir {
+	UVDEV_XFER_READ = 0,	/* out-bytes of the chain -> @addr */
+	UVDEV_XFER_WRITE = 1,	/* @addr -> in-bytes of the chain */
+};
+
+struct uvdev_vq_xfer_op {
+	__u32 queue;
+	__u32 head;
+	__u32 dir;		/* enum uvdev_xfer_dir */
+	__u32 offset;		/* into the out-bytes (READ) or in-bytes (WRITE) */
+	__u32 len;
+	__s32 result;		/* out: bytes moved, or a negative errno */
+	__u64 addr;		/* user buffer of @len bytes */
+};
+
+/*
+ * UVDEV_IOC_VQ_XFER - move bytes between popped chains and user memory.
+ * The ops run in order and stop at the first that fails. Returns the number
+ * of ops that succeeded; if that is less than @count, ops[return].result
+ * holds the error. Errors: EINVAL bad queue or dir, ENOENT chain not popped,
+ * ERANGE offset or length beyond the chain, EFAULT bad @addr.
+ */
+struct uvdev_vq_xfer {
+	__u32 count;		/* 1..UVDEV_MAX_BATCH */
+	__u32 reserved;
+	__u64 ops;		/* user array of struct uvdev_vq_xfer_op */
+};
+
+struct uvdev_vq_used {
+	__u32 head;
+	__u32 len;		/* bytes written into the chain's in-bytes */
+};
+
+#define UVDEV_PUSH_F_IRQ	(1U << 0)	/* inject the queue's IRQ after */
+
+/*
+ * UVDEV_IOC_VQ_PUSH - return chains to the driver through the used ring.
+ * Same partial-success rule as XFER: returns how many were pushed.
+ */
+struct uvdev_vq_push {
+	__u32 queue;
+	__u32 count;		/* 1..UVDEV_MAX_BATCH */
+	__u64 used;		/* user array of struct uvdev_vq_used */
+	__u32 flags;		/* UVDEV_PUSH_F_* */
+	__u32 reserved;
+};
+
+/* UVDEV_IOC_VQ_IRQ - inject @queue's interrupt. */
+struct uvdev_vq_irq {
+	__u32 queue;
+	__u32 reserved;
+};
+
+#define UVDEV_CONFIG_F_IRQ	(1U << 0)	/* inject a config-change IRQ */
+
+/*
+ * UVDEV_IOC_SET_CONFIG - change config space bytes (bumps the generation),
+ * and with UVDEV_CONFIG_F_IRQ tell the driver.
+ */
+struct uvdev_config_update {
+	__u32 offset;
+	__u32 len;
+	__u64 data;		/* user pointer to @len bytes */
+	__u32 flags;		/* UVDEV_CONFIG_F_* */
+	__u32 reserved;
+};
+
+#define UVDEV_IOC_DEV_INFO	_IOR(UVDEV_IOC_MAGIC, 0x10, struct uvdev_dev_info)
+#define UVDEV_IOC_VQ_INFO	_IOWR(UVDEV_IOC_MAGIC, 0x11, struct uvdev_vq_info)
+#define UVDEV_IOC_VQ_SET_KICKFD	_IOW(UVDEV_IOC_MAGIC, 0x12, struct uvdev_vq_kickfd)
+#define UVDEV_IOC_VQ_POP	_IOWR(UVDEV_IOC_MAGIC, 0x13, struct uvdev_vq_pop)
+#define UVDEV_IOC_VQ_XFER	_IOW(UVDEV_IOC_MAGIC, 0x14, struct uvdev_vq_xfer)
+#define UVDEV_IOC_VQ_PUSH	_IOW(UVDEV_IOC_MAGIC, 0x15, struct uvdev_vq_push)
+#define UVDEV_IOC_VQ_IRQ	_IOW(UVDEV_IOC_MAGIC, 0x16, struct uvdev_vq_irq)
+#define UVDEV_IOC_SET_CONFIG	_IOW(UVDEV_IOC_MAGIC, 0x17, struct uvdev_config_update)
 
 #endif /* _UAPI_LINUX_UVDEV_H */
