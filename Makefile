@@ -144,7 +144,13 @@ check-unit:
 check-bpf: bpf
 	$(MAKE) -C tests/bpf BUILD=$(O) O=$(O)/tests/bpf run
 
-check-vm: all $(SELFTEST_MODULE)
+# Programs the VM cases run, besides the project's own tools.
+VM_TEST_BINS := $(patsubst tests/vm/bin/%.c,$(O)/tests/vm/bin/%,$(wildcard tests/vm/bin/*.c))
+$(O)/tests/vm/bin/%: tests/vm/bin/%.c $(wildcard kernel/include/uapi/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< -lpthread
+
+check-vm: all $(SELFTEST_MODULE) $(VM_TEST_BINS)
 	UVDEV_BUILD=$(O) tests/vm/run.sh --all
 	UVDEV_BUILD=$(O) tests/vm/selftest/run-harness-selftest.sh
 

@@ -2,36 +2,71 @@
 /*
  * uvdev: userspace virtio devices on the virtio bus.
  *
- * main.c owns the module's lifetime and /dev/uvdev/control, through which a
- * privileged process creates and destroys devices.
+ * main.c owns the module's lifetime, /dev/uvdev/control (create and destroy
+ * devices), each device's /dev/uvdev/<name> for its backend, and the sysfs
+ * attributes under /sys/class/uvdev/<name>.
  */
 #include <linux/capability.h>
 #include <linux/ctype.h>
+#include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_ring.h>
 
 #include "uvdev.h"
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
+unsigned int uvdev_default_timeout_ms = 30000;
+module_param_named(msg_timeout_ms, uvdev_default_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(msg_timeout_ms,
+		 "Default control message timeout for new devices, in ms (default 30000)");
+
+/* Interrupt injection: block I/O completes through it, so it may reclaim. */
+struct workqueue_struct *uvdev_irq_wq;
+
 /* Serialises create and destroy, and protects uvdev_devices. */
 static DEFINE_MUTEX(uvdev_devices_lock);
 static LIST_HEAD(uvdev_devices);
 static DEFINE_IDA(uvdev_ids);
+static dev_t uvdev_devt;
+static struct class *uvdev_class;
+
+/* Transport feature bits a device may offer; see uapi/uvdev.h. */
+#define UVDEV_TRANSPORT_FEATURES \
+	GENMASK_ULL(VIRTIO_TRANSPORT_F_END - 1, VIRTIO_TRANSPORT_F_START)
+#define UVDEV_ALLOWED_TRANSPORT_FEATURES \
+	(BIT_ULL(VIRTIO_F_VERSION_1) | BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC))
+
+static bool uvdev_device_id_allowed(u32 device_id)
+{
+	switch (device_id) {
+	case VIRTIO_ID_NET:
+	case VIRTIO_ID_BLOCK:
+	case VIRTIO_ID_CONSOLE:
+	case VIRTIO_ID_RNG:
+		return true;
+	default:
+		return false;
+	}
+}
 
 static bool uvdev_name_valid(const char *name)
 {
 	size_t len = strnlen(name, UVDEV_NAME_MAX);
 	size_t i;
 
-	if (len == 0 || len == UVDEV_NAME_MAX)
+	if (len == 0 || len == UVDEV_NAME_MAX || !strcmp(name, "control"))
 		return false;
 	for (i = 0; i < len; i++) {
 		char c = name[i];
@@ -42,14 +77,27 @@ static bool uvdev_name_valid(const char *name)
 	return true;
 }
 
-static bool uvdev_reserved_zero(const u32 *words, size_t n)
+static int uvdev_check_create(const struct uvdev_create *req)
 {
-	size_t i;
+	u64 transport = req->features & UVDEV_TRANSPORT_FEATURES;
 
-	for (i = 0; i < n; i++)
-		if (words[i])
-			return false;
-	return true;
+	if (!uvdev_name_valid(req->name) ||
+	    memchr_inv(req->reserved, 0, sizeof(req->reserved)) || req->dev_id)
+		return -EINVAL;
+	if (!uvdev_device_id_allowed(req->device_id))
+		return -EINVAL;
+	if (!(req->features & BIT_ULL(VIRTIO_F_VERSION_1)) ||
+	    (transport & ~UVDEV_ALLOWED_TRANSPORT_FEATURES))
+		return -EINVAL;
+	if (req->num_queues == 0 || req->num_queues > UVDEV_MAX_QUEUES ||
+	    req->max_queue_size < 2 ||
+	    req->max_queue_size > UVDEV_MAX_QUEUE_SIZE ||
+	    !is_power_of_2(req->max_queue_size))
+		return -EINVAL;
+	if (req->config_size > UVDEV_MAX_CONFIG_SIZE ||
+	    req->msg_timeout_ms > UVDEV_MAX_TIMEOUT_MS)
+		return -EINVAL;
+	return 0;
 }
 
 /* Callers hold uvdev_devices_lock. */
@@ -63,6 +111,268 @@ static struct uvdev_device *uvdev_find(const char *name)
 	return NULL;
 }
 
+/* ---- sysfs: /sys/class/uvdev/<name>/ ------------------------------------ */
+
+static struct uvdev_device *dev_to_uvdev(struct device *dev)
+{
+	return container_of(dev, struct uvdev_device, dev);
+}
+
+static ssize_t dev_id_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%u\n", dev_to_uvdev(dev)->id);
+}
+static DEVICE_ATTR_RO(dev_id);
+
+static ssize_t device_id_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", dev_to_uvdev(dev)->device_id);
+}
+static DEVICE_ATTR_RO(device_id);
+
+static ssize_t status_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "0x%02x\n", READ_ONCE(dev_to_uvdev(dev)->status));
+}
+static DEVICE_ATTR_RO(status);
+
+static ssize_t broken_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%d\n", uvdev_is_broken(dev_to_uvdev(dev)));
+}
+static DEVICE_ATTR_RO(broken);
+
+static ssize_t backend_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  atomic_read(&dev_to_uvdev(dev)->backend_open));
+}
+static DEVICE_ATTR_RO(backend);
+
+static ssize_t msg_timeout_ms_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(dev_to_uvdev(dev)->msg_timeout_ms));
+}
+
+static ssize_t msg_timeout_ms_store(struct device *dev,
+				    struct device_attribute *attr,
+				    const char *buf, size_t count)
+{
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint(buf, 0, &ms);
+	if (ret)
+		return ret;
+	if (ms == 0 || ms > UVDEV_MAX_TIMEOUT_MS)
+		return -EINVAL;
+	WRITE_ONCE(dev_to_uvdev(dev)->msg_timeout_ms, ms);
+	return count;
+}
+static DEVICE_ATTR_RW(msg_timeout_ms);
+
+static struct attribute *uvdev_attrs[] = {
+	&dev_attr_dev_id.attr,
+	&dev_attr_device_id.attr,
+	&dev_attr_status.attr,
+	&dev_attr_broken.attr,
+	&dev_attr_backend.attr,
+	&dev_attr_msg_timeout_ms.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(uvdev);
+
+/* ---- the backend's fd: /dev/uvdev/<name> -------------------------------- */
+
+static void uvdev_register_work(struct work_struct *work)
+{
+	struct uvdev_device *udev = container_of(work, struct uvdev_device,
+						 register_work);
+	int ret;
+
+	mutex_lock(&udev->reg_lock);
+	if (udev->dying) {
+		mutex_unlock(&udev->reg_lock);
+		return;
+	}
+	mutex_unlock(&udev->reg_lock);
+
+	ret = uvdev_transport_register(udev);
+	if (ret) {
+		dev_err(&udev->dev, "cannot register the virtio device: %d\n", ret);
+		return;
+	}
+	mutex_lock(&udev->reg_lock);
+	WRITE_ONCE(udev->registered, true);
+	mutex_unlock(&udev->reg_lock);
+}
+
+static int uvdev_dev_open(struct inode *inode, struct file *file)
+{
+	struct uvdev_device *udev = container_of(inode->i_cdev,
+						 struct uvdev_device, cdev);
+
+	if (atomic_cmpxchg(&udev->backend_open, 0, 1))
+		return -EBUSY;
+	mutex_lock(&udev->reg_lock);
+	if (udev->dying) {
+		mutex_unlock(&udev->reg_lock);
+		atomic_set(&udev->backend_open, 0);
+		return -ENODEV;
+	}
+	get_device(&udev->dev);
+	file->private_data = udev;
+	if (!udev->reg_scheduled) {
+		udev->reg_scheduled = true;
+		schedule_work(&udev->register_work);
+	}
+	mutex_unlock(&udev->reg_lock);
+	return nonseekable_open(inode, file);
+}
+
+static int uvdev_dev_release(struct inode *inode, struct file *file)
+{
+	struct uvdev_device *udev = file->private_data;
+	u32 i;
+
+	for (i = 0; i < udev->num_queues; i++)
+		uvdev_vq_backend_gone(&udev->vqs[i]);
+	atomic_set(&udev->backend_open, 0);
+	uvdev_msg_backend_gone(udev);
+	put_device(&udev->dev);
+	return 0;
+}
+
+static ssize_t uvdev_dev_read(struct file *file, char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	return uvdev_msg_read(file->private_data, buf, count,
+			      file->f_flags & O_NONBLOCK);
+}
+
+static ssize_t uvdev_dev_write(struct file *file, const char __user *buf,
+			       size_t count, loff_t *ppos)
+{
+	return uvdev_msg_write(file->private_data, buf, count);
+}
+
+static __poll_t uvdev_dev_poll(struct file *file, poll_table *wait)
+{
+	return uvdev_msg_poll(file->private_data, file, wait);
+}
+
+static long uvdev_dev_info(struct uvdev_device *udev,
+			   struct uvdev_dev_info __user *argp)
+{
+	struct uvdev_dev_info info = {
+		.dev_id = udev->id,
+		.device_id = udev->device_id,
+		.num_queues = udev->num_queues,
+		.max_queue_size = udev->max_queue_size,
+		.device_features = udev->device_features,
+		.driver_features = READ_ONCE(udev->driver_features),
+		.config_size = udev->config_size,
+		.config_generation = READ_ONCE(udev->config_generation),
+		.status = READ_ONCE(udev->status),
+		.broken = uvdev_is_broken(udev),
+	};
+
+	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long uvdev_dev_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct uvdev_device *udev = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	if (READ_ONCE(udev->dead))
+		return -ESHUTDOWN;
+	switch (cmd) {
+	case UVDEV_IOC_DEV_INFO:
+		return uvdev_dev_info(udev, argp);
+	case UVDEV_IOC_SET_CONFIG:
+		return uvdev_set_config_ioctl(udev, argp);
+	default:
+		return uvdev_vq_ioctl(udev, cmd, argp);
+	}
+}
+
+static const struct file_operations uvdev_dev_fops = {
+	.owner = THIS_MODULE,
+	.open = uvdev_dev_open,
+	.release = uvdev_dev_release,
+	.read = uvdev_dev_read,
+	.write = uvdev_dev_write,
+	.poll = uvdev_dev_poll,
+	.unlocked_ioctl = uvdev_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = no_llseek,
+};
+
+/* ---- create and destroy ------------------------------------------------- */
+
+static void uvdev_dev_free(struct device *dev)
+{
+	struct uvdev_device *udev = dev_to_uvdev(dev);
+
+	ida_free(&uvdev_ids, udev->id);
+	kfree(udev->vqs);
+	kfree(udev->config);
+	kfree(udev);
+}
+
+static struct uvdev_device *uvdev_alloc(const struct uvdev_create *req)
+{
+	struct uvdev_device *udev;
+	u32 i;
+
+	udev = kzalloc(sizeof(*udev), GFP_KERNEL);
+	if (!udev)
+		return ERR_PTR(-ENOMEM);
+	udev->vqs = kcalloc(req->num_queues, sizeof(*udev->vqs), GFP_KERNEL);
+	udev->config = kzalloc(max_t(u32, req->config_size, 1), GFP_KERNEL);
+	if (!udev->vqs || !udev->config)
+		goto err_free;
+	if (copy_from_user(udev->config, u64_to_user_ptr(req->config),
+			   req->config_size)) {
+		kfree(udev->vqs);
+		kfree(udev->config);
+		kfree(udev);
+		return ERR_PTR(-EFAULT);
+	}
+
+	strscpy(udev->name, req->name, sizeof(udev->name));
+	udev->device_id = req->device_id;
+	udev->vendor_id = req->vendor_id;
+	udev->device_features = req->features;
+	udev->num_queues = req->num_queues;
+	udev->max_queue_size = req->max_queue_size;
+	udev->config_size = req->config_size;
+	udev->msg_timeout_ms = req->msg_timeout_ms ?: uvdev_default_timeout_ms;
+	spin_lock_init(&udev->config_lock);
+	mutex_init(&udev->reg_lock);
+	atomic_set(&udev->backend_open, 0);
+	INIT_WORK(&udev->register_work, uvdev_register_work);
+	uvdev_msg_init(udev);
+	uvdev_transport_init(udev);
+	for (i = 0; i < udev->num_queues; i++)
+		uvdev_vq_init(&udev->vqs[i], udev, i);
+	return udev;
+
+err_free:
+	kfree(udev->vqs);
+	kfree(udev->config);
+	kfree(udev);
+	return ERR_PTR(-ENOMEM);
+}
+
 static int uvdev_create(struct uvdev_create __user *argp)
 {
 	struct uvdev_create req;
@@ -71,53 +381,85 @@ static int uvdev_create(struct uvdev_create __user *argp)
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
-	if (!uvdev_name_valid(req.name) ||
-	    !uvdev_reserved_zero(req.reserved, ARRAY_SIZE(req.reserved)) ||
-	    req.num_queues == 0 || req.num_queues > UVDEV_MAX_QUEUES ||
-	    req.max_queue_size < 2 ||
-	    req.max_queue_size > UVDEV_MAX_QUEUE_SIZE ||
-	    !is_power_of_2(req.max_queue_size))
-		return -EINVAL;
+	ret = uvdev_check_create(&req);
+	if (ret)
+		return ret;
+	udev = uvdev_alloc(&req);
+	if (IS_ERR(udev))
+		return PTR_ERR(udev);
 
-	udev = kzalloc(sizeof(*udev), GFP_KERNEL);
-	if (!udev)
-		return -ENOMEM;
-	strscpy(udev->name, req.name, sizeof(udev->name));
-	udev->device_id = req.device_id;
-	udev->num_queues = req.num_queues;
-	udev->max_queue_size = req.max_queue_size;
+	ret = ida_alloc_max(&uvdev_ids, UVDEV_MAX_DEVICES - 1, GFP_KERNEL);
+	if (ret < 0) {
+		kfree(udev->vqs);
+		kfree(udev->config);
+		kfree(udev);
+		return ret == -ENOSPC ? -ENOSPC : ret;
+	}
+	udev->id = ret;
+
+	/* From here on, put_device() frees everything (uvdev_dev_free). */
+	device_initialize(&udev->dev);
+	udev->dev.class = uvdev_class;
+	udev->dev.devt = MKDEV(MAJOR(uvdev_devt), udev->id);
+	udev->dev.groups = uvdev_groups;
+	udev->dev.release = uvdev_dev_free;
+	ret = dev_set_name(&udev->dev, "%s", udev->name);
+	if (ret)
+		goto err_put;
+	cdev_init(&udev->cdev, &uvdev_dev_fops);
+	udev->cdev.owner = THIS_MODULE;
 
 	mutex_lock(&uvdev_devices_lock);
 	if (uvdev_find(udev->name)) {
 		ret = -EEXIST;
 		goto err_unlock;
 	}
-	ret = ida_alloc(&uvdev_ids, GFP_KERNEL);
-	if (ret < 0)
+	ret = cdev_device_add(&udev->cdev, &udev->dev);
+	if (ret)
 		goto err_unlock;
-	udev->id = ret;
 	list_add_tail(&udev->node, &uvdev_devices);
 	mutex_unlock(&uvdev_devices_lock);
 
 	trace_uvdev_dev_create(udev->id, udev->name, udev->device_id,
 			       udev->num_queues, udev->max_queue_size);
 	req.dev_id = udev->id;
-	if (copy_to_user(&argp->dev_id, &req.dev_id, sizeof(req.dev_id)))
+	if (put_user(req.dev_id, &argp->dev_id))
 		return -EFAULT;
 	return 0;
 
 err_unlock:
 	mutex_unlock(&uvdev_devices_lock);
-	kfree(udev);
+err_put:
+	put_device(&udev->dev);
 	return ret;
 }
 
-static void uvdev_free(struct uvdev_device *udev)
+/*
+ * Take the device off the virtio bus (the driver unbinds, talking to the
+ * backend if it is there), then remove its node. The memory goes when the
+ * backend's fd, if still open, is closed.
+ */
+static void uvdev_destroy_device(struct uvdev_device *udev)
 {
+	mutex_lock(&udev->reg_lock);
+	spin_lock(&udev->msg_lock);
+	udev->dying = true;
+	spin_unlock(&udev->msg_lock);
+	mutex_unlock(&udev->reg_lock);
+	flush_work(&udev->register_work);
+
+	if (READ_ONCE(udev->registered)) {
+		unregister_virtio_device(&udev->vdev);
+		mutex_lock(&udev->reg_lock);
+		WRITE_ONCE(udev->registered, false);
+		mutex_unlock(&udev->reg_lock);
+	}
+	cancel_work_sync(&udev->config_irq_work);
+	uvdev_msg_kill(udev);
 	trace_uvdev_dev_destroy(udev->id, udev->name, udev->device_id,
 				udev->num_queues, udev->max_queue_size);
-	ida_free(&uvdev_ids, udev->id);
-	kfree(udev);
+	cdev_device_del(&udev->cdev, &udev->dev);
+	put_device(&udev->dev);
 }
 
 static int uvdev_destroy(struct uvdev_destroy __user *argp)
@@ -128,7 +470,7 @@ static int uvdev_destroy(struct uvdev_destroy __user *argp)
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
 	if (!uvdev_name_valid(req.name) ||
-	    !uvdev_reserved_zero(req.reserved, ARRAY_SIZE(req.reserved)))
+	    memchr_inv(req.reserved, 0, sizeof(req.reserved)))
 		return -EINVAL;
 
 	mutex_lock(&uvdev_devices_lock);
@@ -138,7 +480,7 @@ static int uvdev_destroy(struct uvdev_destroy __user *argp)
 	mutex_unlock(&uvdev_devices_lock);
 	if (!udev)
 		return -ENOENT;
-	uvdev_free(udev);
+	uvdev_destroy_device(udev);
 	return 0;
 }
 
@@ -147,13 +489,14 @@ static long uvdev_control_ioctl(struct file *file, unsigned int cmd,
 {
 	void __user *argp = (void __user *)arg;
 
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-
 	switch (cmd) {
 	case UVDEV_IOC_CREATE:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
 		return uvdev_create(argp);
 	case UVDEV_IOC_DESTROY:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
 		return uvdev_destroy(argp);
 	default:
 		return -ENOTTY;
@@ -175,9 +518,41 @@ static struct miscdevice uvdev_control = {
 	.mode = 0600,
 };
 
+static char *uvdev_devnode(struct device *dev, umode_t *mode)
+{
+	if (mode)
+		*mode = 0600;
+	return kasprintf(GFP_KERNEL, "uvdev/%s", dev_name(dev));
+}
+
 static int __init uvdev_init(void)
 {
-	return misc_register(&uvdev_control);
+	int ret;
+
+	uvdev_irq_wq = alloc_workqueue("uvdev_irq", WQ_HIGHPRI | WQ_MEM_RECLAIM, 0);
+	if (!uvdev_irq_wq)
+		return -ENOMEM;
+	ret = alloc_chrdev_region(&uvdev_devt, 0, UVDEV_MAX_DEVICES, "uvdev");
+	if (ret)
+		goto err_destroy_wq;
+	uvdev_class = class_create(THIS_MODULE, "uvdev");
+	if (IS_ERR(uvdev_class)) {
+		ret = PTR_ERR(uvdev_class);
+		goto err_unregister_region;
+	}
+	uvdev_class->devnode = uvdev_devnode;
+	ret = misc_register(&uvdev_control);
+	if (ret)
+		goto err_destroy_class;
+	return 0;
+
+err_destroy_class:
+	class_destroy(uvdev_class);
+err_unregister_region:
+	unregister_chrdev_region(uvdev_devt, UVDEV_MAX_DEVICES);
+err_destroy_wq:
+	destroy_workqueue(uvdev_irq_wq);
+	return ret;
 }
 
 static void __exit uvdev_exit(void)
@@ -185,10 +560,15 @@ static void __exit uvdev_exit(void)
 	struct uvdev_device *udev, *tmp;
 
 	misc_deregister(&uvdev_control);
+	mutex_lock(&uvdev_devices_lock);
 	list_for_each_entry_safe(udev, tmp, &uvdev_devices, node) {
 		list_del(&udev->node);
-		uvdev_free(udev);
+		uvdev_destroy_device(udev);
 	}
+	mutex_unlock(&uvdev_devices_lock);
+	class_destroy(uvdev_class);
+	unregister_chrdev_region(uvdev_devt, UVDEV_MAX_DEVICES);
+	destroy_workqueue(uvdev_irq_wq);
 }
 
 module_init(uvdev_init);

@@ -3,9 +3,11 @@
  * uvdev tracepoints (trace system "uvdev").
  *
  * One event class per event shape. Every event carries the device's stable
- * id as "dev"; names travel only in lifecycle events. Arguments are scalars
- * (and the name string), so BPF programs read them straight from the raw
- * tracepoint context without needing the module's types.
+ * id as "dev" and, where it has one, the queue index; names travel only in
+ * lifecycle events. Arguments are scalars (and the name string), so BPF
+ * programs read them straight from the raw tracepoint context without the
+ * module's types. Times are ktime_get_ns() differences; the enums are in
+ * uapi/uvdev_trace.h.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM uvdev
@@ -14,6 +16,9 @@
 #define _UVDEV_TRACE_H
 
 #include <linux/tracepoint.h>
+#include <uapi/uvdev_trace.h>
+
+/* ---- lifecycle ---------------------------------------------------------- */
 
 DECLARE_EVENT_CLASS(uvdev_dev_lifecycle,
 	TP_PROTO(u32 dev, const char *name, u32 device_id, u32 num_queues,
@@ -48,6 +53,222 @@ DEFINE_EVENT(uvdev_dev_lifecycle, uvdev_dev_destroy,
 	TP_PROTO(u32 dev, const char *name, u32 device_id, u32 num_queues,
 		 u32 max_queue_size),
 	TP_ARGS(dev, name, device_id, num_queues, max_queue_size)
+);
+
+DECLARE_EVENT_CLASS(uvdev_status_change,
+	TP_PROTO(u32 dev, u32 old_status, u32 new_status),
+	TP_ARGS(dev, old_status, new_status),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, old_status)
+		__field(u32, new_status)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->old_status = old_status;
+		__entry->new_status = new_status;
+	),
+	TP_printk("dev=%u status=0x%x->0x%x", __entry->dev,
+		  __entry->old_status, __entry->new_status)
+);
+
+DEFINE_EVENT(uvdev_status_change, uvdev_status,
+	TP_PROTO(u32 dev, u32 old_status, u32 new_status),
+	TP_ARGS(dev, old_status, new_status)
+);
+
+DECLARE_EVENT_CLASS(uvdev_queue_state,
+	TP_PROTO(u32 dev, u32 queue, u32 size, u32 ready),
+	TP_ARGS(dev, queue, size, ready),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, queue)
+		__field(u32, size)
+		__field(u32, ready)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->queue = queue;
+		__entry->size = size;
+		__entry->ready = ready;
+	),
+	TP_printk("dev=%u queue=%u size=%u ready=%u", __entry->dev,
+		  __entry->queue, __entry->size, __entry->ready)
+);
+
+DEFINE_EVENT(uvdev_queue_state, uvdev_vq_setup,
+	TP_PROTO(u32 dev, u32 queue, u32 size, u32 ready),
+	TP_ARGS(dev, queue, size, ready)
+);
+
+/* ---- message sync ------------------------------------------------------- */
+
+DECLARE_EVENT_CLASS(uvdev_msg_start,
+	TP_PROTO(u32 dev, u32 id, u32 type),
+	TP_ARGS(dev, id, type),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, id)
+		__field(u32, type)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->id = id;
+		__entry->type = type;
+	),
+	TP_printk("dev=%u id=%u type=%u", __entry->dev, __entry->id,
+		  __entry->type)
+);
+
+DEFINE_EVENT(uvdev_msg_start, uvdev_msg_send,
+	TP_PROTO(u32 dev, u32 id, u32 type),
+	TP_ARGS(dev, id, type)
+);
+
+DECLARE_EVENT_CLASS(uvdev_msg_end,
+	TP_PROTO(u32 dev, u32 id, u32 type, u32 result, u64 latency_ns),
+	TP_ARGS(dev, id, type, result, latency_ns),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, id)
+		__field(u32, type)
+		__field(u32, result)
+		__field(u64, latency_ns)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->id = id;
+		__entry->type = type;
+		__entry->result = result;
+		__entry->latency_ns = latency_ns;
+	),
+	TP_printk("dev=%u id=%u type=%u result=%s latency_ns=%llu",
+		  __entry->dev, __entry->id, __entry->type,
+		  __print_symbolic(__entry->result,
+				   { UVDEV_TRACE_MSG_OK, "ok" },
+				   { UVDEV_TRACE_MSG_FAILED, "failed" },
+				   { UVDEV_TRACE_MSG_TIMEOUT, "timeout" },
+				   { UVDEV_TRACE_MSG_INTERRUPTED, "interrupted" }),
+		  __entry->latency_ns)
+);
+
+DEFINE_EVENT(uvdev_msg_end, uvdev_msg_done,
+	TP_PROTO(u32 dev, u32 id, u32 type, u32 result, u64 latency_ns),
+	TP_ARGS(dev, id, type, result, latency_ns)
+);
+
+/* ---- kick --------------------------------------------------------------- */
+
+DECLARE_EVENT_CLASS(uvdev_queue_kick,
+	TP_PROTO(u32 dev, u32 queue, u32 avail_idx, u32 mode),
+	TP_ARGS(dev, queue, avail_idx, mode),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, queue)
+		__field(u32, avail_idx)
+		__field(u32, mode)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->queue = queue;
+		__entry->avail_idx = avail_idx;
+		__entry->mode = mode;
+	),
+	TP_printk("dev=%u queue=%u avail_idx=%u mode=%s", __entry->dev,
+		  __entry->queue, __entry->avail_idx,
+		  __print_symbolic(__entry->mode,
+				   { UVDEV_TRACE_KICK_EVENTFD, "eventfd" },
+				   { UVDEV_TRACE_KICK_DEFERRED, "deferred" },
+				   { UVDEV_TRACE_KICK_DROPPED, "dropped" }))
+);
+
+DEFINE_EVENT(uvdev_queue_kick, uvdev_kick,
+	TP_PROTO(u32 dev, u32 queue, u32 avail_idx, u32 mode),
+	TP_ARGS(dev, queue, avail_idx, mode)
+);
+
+/* ---- ring service ------------------------------------------------------- */
+
+DECLARE_EVENT_CLASS(uvdev_ring_op,
+	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 ns),
+	TP_ARGS(dev, queue, head_idx, bytes, ns),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, queue)
+		__field(u32, head)
+		__field(u32, bytes)
+		__field(u64, ns)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->queue = queue;
+		__entry->head = head_idx;
+		__entry->bytes = bytes;
+		__entry->ns = ns;
+	),
+	TP_printk("dev=%u queue=%u head=%u bytes=%u ns=%llu", __entry->dev,
+		  __entry->queue, __entry->head, __entry->bytes, __entry->ns)
+);
+
+/* bytes: the chain's out + in bytes; ns: wait from the kick to this pop. */
+DEFINE_EVENT(uvdev_ring_op, uvdev_vq_pop,
+	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 ns),
+	TP_ARGS(dev, queue, head_idx, bytes, ns)
+);
+
+/* bytes: the used length; ns: service time from pop to this push. */
+DEFINE_EVENT(uvdev_ring_op, uvdev_vq_push,
+	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 ns),
+	TP_ARGS(dev, queue, head_idx, bytes, ns)
+);
+
+/* ---- IRQ inject --------------------------------------------------------- */
+
+DECLARE_EVENT_CLASS(uvdev_irq_request,
+	TP_PROTO(u32 dev, u32 queue),
+	TP_ARGS(dev, queue),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, queue)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->queue = queue;
+	),
+	TP_printk("dev=%u queue=%d", __entry->dev, (int)__entry->queue)
+);
+
+DEFINE_EVENT(uvdev_irq_request, uvdev_irq_inject,
+	TP_PROTO(u32 dev, u32 queue),
+	TP_ARGS(dev, queue)
+);
+
+DECLARE_EVENT_CLASS(uvdev_irq_result,
+	TP_PROTO(u32 dev, u32 queue, u64 latency_ns, u32 outcome),
+	TP_ARGS(dev, queue, latency_ns, outcome),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, queue)
+		__field(u64, latency_ns)
+		__field(u32, outcome)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->queue = queue;
+		__entry->latency_ns = latency_ns;
+		__entry->outcome = outcome;
+	),
+	TP_printk("dev=%u queue=%d latency_ns=%llu outcome=%s", __entry->dev,
+		  (int)__entry->queue, __entry->latency_ns,
+		  __print_symbolic(__entry->outcome,
+				   { UVDEV_TRACE_IRQ_HANDLED, "handled" },
+				   { UVDEV_TRACE_IRQ_SPURIOUS, "spurious" },
+				   { UVDEV_TRACE_IRQ_SUPPRESSED, "suppressed" }))
+);
+
+DEFINE_EVENT(uvdev_irq_result, uvdev_irq_deliver,
+	TP_PROTO(u32 dev, u32 queue, u64 latency_ns, u32 outcome),
+	TP_ARGS(dev, queue, latency_ns, outcome)
 );
 
 #endif /* _UVDEV_TRACE_H */

@@ -9,6 +9,7 @@
 #ifndef _UAPI_LINUX_UVDEV_H
 #define _UAPI_LINUX_UVDEV_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -228,7 +229,7 @@ struct uvdev_vq_used {
 	__u32 len;		/* bytes written into the chain's in-bytes */
 };
 
-#define UVDEV_PUSH_F_IRQ	(1U << 0)	/* inject the queue's IRQ after */
+#define UVDEV_PUSH_F_IRQ	_BITUL(0)	/* inject the queue's IRQ after */
 
 /*
  * UVDEV_IOC_VQ_PUSH - return chains to the driver through the used ring.
@@ -248,7 +249,7 @@ struct uvdev_vq_irq {
 	__u32 reserved;
 };
 
-#define UVDEV_CONFIG_F_IRQ	(1U << 0)	/* inject a config-change IRQ */
+#define UVDEV_CONFIG_F_IRQ	_BITUL(0)	/* inject a config-change IRQ */
 
 /*
  * UVDEV_IOC_SET_CONFIG - change config space bytes (bumps the generation),

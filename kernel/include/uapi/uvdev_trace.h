@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Values carried by the uvdev tracepoints, shared with the BPF programs and
+ * tools that read them. No includes, so BPF code can use it beside vmlinux.h.
+ */
+#ifndef _UAPI_LINUX_UVDEV_TRACE_H
+#define _UAPI_LINUX_UVDEV_TRACE_H
+
+/* uvdev_msg_done: how a control message ended. */
+enum uvdev_trace_msg_result {
+	UVDEV_TRACE_MSG_OK = 0,		/* answered with result 0 */
+	UVDEV_TRACE_MSG_FAILED = 1,	/* refused, or the device is broken or gone */
+	UVDEV_TRACE_MSG_TIMEOUT = 2,	/* no answer in time: the device is now broken */
+	UVDEV_TRACE_MSG_INTERRUPTED = 3, /* the waiting task was killed */
+	UVDEV_TRACE_MSG_RESULTS
+};
+
+/* uvdev_kick: what became of a kick from the driver. */
+enum uvdev_trace_kick_mode {
+	UVDEV_TRACE_KICK_EVENTFD = 0,	/* signalled the queue's eventfd */
+	UVDEV_TRACE_KICK_DEFERRED = 1,	/* no eventfd yet: remembered */
+	UVDEV_TRACE_KICK_DROPPED = 2,	/* queue not ready: dropped */
+	UVDEV_TRACE_KICK_MODES
+};
+
+/* uvdev_irq_deliver: what the injected interrupt found. */
+enum uvdev_trace_irq_outcome {
+	UVDEV_TRACE_IRQ_HANDLED = 0,	/* new used buffers, callback ran */
+	UVDEV_TRACE_IRQ_SPURIOUS = 1,	/* nothing new in the used ring */
+	UVDEV_TRACE_IRQ_SUPPRESSED = 2,	/* driver asked for no interrupts */
+	UVDEV_TRACE_IRQ_OUTCOMES
+};
+
+/* The "queue" of config-change interrupts in uvdev_irq_inject/deliver. */
+#define UVDEV_TRACE_QUEUE_CONFIG	0xffffffffU
+
+#endif /* _UAPI_LINUX_UVDEV_TRACE_H */

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uapi-errors: feed the uvdev ioctl ABI bad input and check each call gets
+ * its specific error, then show the device still works.
+ *
+ * It creates a virtio-rng device and acts as its backend itself (raw
+ * ioctls, no libuvdev), so it has a real chain in flight to abuse: the
+ * hw_random core reads from a new rng as soon as it registers.
+ *
+ * Usage: uapi-errors NAME      (run as root, uvdev loaded)
+ * Exit status: 0 every check passed, 1 a check failed, 2 setup failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+
+#include <uapi/uvdev.h>
+
+static int failures;
+
+#define CHECK_ERR(call, err) check_err(#call, (call), (err), __LINE__)
+
+/* @ret is the ioctl's return value; it must be -1 with errno @err. */
+static void check_err(const char *what, long ret, int err, int line)
+{
+	int saved = errno;
+
+	if (ret == -1 && saved == err) {
+		printf("ok: %s -> %s\n", what, strerror(err));
+		return;
+	}
+	printf("FAIL line %d: %s returned %ld (errno %s), expected %s\n", line,
+	       what, ret, ret == -1 ? strerror(saved) : "none", strerror(err));
+	failures++;
+}
+
+static void check_true(const char *what, bool cond)
+{
+	printf("%s: %s\n", cond ? "ok" : "FAIL", what);
+	if (!cond)
+		failures++;
+}
+
+static int dev_fd;
+static volatile int vq_ready;
+
+/* Answer every control message with 0; note when queue 0 is set up. */
+static void *message_loop(void *arg)
+{
+	struct uvdev_msg msg;
+	struct uvdev_msg_reply reply;
+
+	(void)arg;
+	while (read(dev_fd, &msg, sizeof(msg)) == (ssize_t)sizeof(msg)) {
+		memset(&reply, 0, sizeof(reply));
+		reply.id = msg.id;
+		reply.type = msg.type;
+		if (msg.type == UVDEV_MSG_VQ_READY && msg.vq.queue == 0)
+			__atomic_store_n(&vq_ready, msg.vq.ready, __ATOMIC_SEQ_CST);
+		if (write(dev_fd, &reply, sizeof(reply)) != (ssize_t)sizeof(reply))
+			break;
+	}
+	return NULL;
+}
+
+static int control_fd;
+
+static int create(const char *name, uint32_t device_id, uint64_t features,
+		  uint32_t queues, uint32_t qsize, const void *config,
+		  uint32_t config_size)
+{
+	struct uvdev_create c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	c.device_id = device_id;
+	c.features = features;
+	c.num_queues = queues;
+	c.max_queue_size = qsize;
+	c.config = (uintptr_t)config;
+	c.config_size = config_size;
+	return ioctl(control_fd, UVDEV_IOC_CREATE, &c);
+}
+
+static void check_create_errors(const char *name)
+{
+	const uint64_t v1 = 1ULL << VIRTIO_F_VERSION_1;
+	struct uvdev_create c;
+
+	CHECK_ERR(create("", VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EINVAL);
+	CHECK_ERR(create("bad/name", VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EINVAL);
+	CHECK_ERR(create("control", VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EINVAL);
+	CHECK_ERR(create("x", 99, v1, 1, 64, NULL, 0), EINVAL);
+	CHECK_ERR(create("x", VIRTIO_ID_RNG, 0, 1, 64, NULL, 0), EINVAL);
+	CHECK_ERR(create("x", VIRTIO_ID_RNG, v1 | (1ULL << VIRTIO_F_ACCESS_PLATFORM),
+			 1, 64, NULL, 0), EINVAL);
+	CHECK_ERR(create("x", VIRTIO_ID_RNG, v1, 0, 64, NULL, 0), EINVAL);
+	CHECK_ERR(create("x", VIRTIO_ID_RNG, v1, UVDEV_MAX_QUEUES + 1, 64, NULL, 0), EINVAL);
+	CHECK_ERR(create("x", VIRTIO_ID_RNG, v1, 1, 100, NULL, 0), EINVAL);
+	CHECK_ERR(create("x", VIRTIO_ID_RNG, v1, 1, 2048, NULL, 0), EINVAL);
+	CHECK_ERR(create("x", VIRTIO_ID_RNG, v1, 1, 64, NULL, UVDEV_MAX_CONFIG_SIZE + 1), EINVAL);
+	CHECK_ERR(create("x", VIRTIO_ID_RNG, v1, 1, 64, (void *)16, 8), EFAULT);
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "x");
+	c.device_id = VIRTIO_ID_RNG;
+	c.features = v1;
+	c.num_queues = 1;
+	c.max_queue_size = 64;
+	c.reserved[3] = 1;
+	CHECK_ERR(ioctl(control_fd, UVDEV_IOC_CREATE, &c), EINVAL);
+	CHECK_ERR(ioctl(control_fd, UVDEV_IOC_CREATE, (void *)8), EFAULT);
+	CHECK_ERR(ioctl(control_fd, _IO(UVDEV_IOC_MAGIC, 0x7f)), ENOTTY);
+	CHECK_ERR(create(name, VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EEXIST);
+}
+
+static void check_vq_errors(uint32_t head, uint32_t in_bytes)
+{
+	char *buf = malloc(1 << 20);
+	struct uvdev_vq_xfer_op op;
+	struct uvdev_vq_xfer xfer = { .count = 1, .ops = (uintptr_t)&op };
+	struct uvdev_vq_used used;
+	struct uvdev_vq_push push = { .queue = 0, .count = 1, .used = (uintptr_t)&used };
+	struct uvdev_vq_elem elems[4];
+	struct uvdev_vq_pop pop = { .queue = 0, .max = 4, .elems = (uintptr_t)elems };
+	struct uvdev_vq_info info;
+	struct uvdev_vq_kickfd kfd;
+	void *unmapped;
+
+	if (!buf) {
+		perror("malloc");
+		exit(2);
+	}
+	unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (unmapped == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+
+#define XFER(q, h, d, off, l, a) \
+	(op = (struct uvdev_vq_xfer_op){ .queue = (q), .head = (h), .dir = (d), \
+		.offset = (off), .len = (l), .addr = (uintptr_t)(a) }, \
+	 ioctl(dev_fd, UVDEV_IOC_VQ_XFER, &xfer))
+
+	/* The chain works as given. */
+	check_true("write one in-byte", XFER(0, head, UVDEV_XFER_WRITE, 0, 1, buf) == 1 &&
+		   op.result == 1);
+	/* Bad queue index, bad head, bad direction. */
+	CHECK_ERR(XFER(1, head, UVDEV_XFER_WRITE, 0, 1, buf), EINVAL);
+	CHECK_ERR(XFER(0xffffffff, head, UVDEV_XFER_WRITE, 0, 1, buf), EINVAL);
+	CHECK_ERR(XFER(0, head, 7, 0, 1, buf), EINVAL);
+	CHECK_ERR(XFER(0, 0xffff, UVDEV_XFER_WRITE, 0, 1, buf), ENOENT);
+	CHECK_ERR(XFER(0, (head + 1) % 64, UVDEV_XFER_WRITE, 0, 1, buf), ENOENT);
+	/* Huge length, offset past the chain, reading out-bytes it does not have. */
+	CHECK_ERR(XFER(0, head, UVDEV_XFER_WRITE, 0, 0xffffffff, buf), ERANGE);
+	CHECK_ERR(XFER(0, head, UVDEV_XFER_WRITE, in_bytes, 1, buf), ERANGE);
+	CHECK_ERR(XFER(0, head, UVDEV_XFER_WRITE, 0xfffffff0, 0x20, buf), ERANGE);
+	CHECK_ERR(XFER(0, head, UVDEV_XFER_READ, 0, 1, buf), ERANGE);
+	check_true("op.result holds the error", op.result == -ERANGE);
+	/* Bad user pointers. */
+	CHECK_ERR(XFER(0, head, UVDEV_XFER_WRITE, 0, 1, unmapped), EFAULT);
+	CHECK_ERR(XFER(0, head, UVDEV_XFER_WRITE, 0, 1, (void *)0xffff800000000000ULL), EFAULT);
+	xfer.ops = (uintptr_t)unmapped;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_XFER, &xfer), EFAULT);
+	xfer.ops = (uintptr_t)&op;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_XFER, unmapped), EFAULT);
+	/* Batch limits and reserved fields. */
+	xfer.count = 0;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_XFER, &xfer), EINVAL);
+	xfer.count = UVDEV_MAX_BATCH + 1;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_XFER, &xfer), EINVAL);
+	xfer.count = 1;
+	pop.max = 0;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_POP, &pop), EINVAL);
+	pop.max = 4;
+	pop.peek_len = UVDEV_MAX_PEEK + 1;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_POP, &pop), EINVAL);
+	pop.peek_len = 0;
+	pop.elems = (uintptr_t)unmapped;
+	pop.reserved = 0;
+	pop.queue = 3;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_POP, &pop), EINVAL);
+	pop.queue = 0;
+	pop.elems = (uintptr_t)elems;
+	/* Push: a used length beyond the chain, a head not in flight. */
+	used = (struct uvdev_vq_used){ .head = head, .len = in_bytes + 1 };
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_PUSH, &push), ERANGE);
+	used = (struct uvdev_vq_used){ .head = 0xffff, .len = 0 };
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_PUSH, &push), ENOENT);
+	push.flags = 0x80;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_PUSH, &push), EINVAL);
+	push.flags = 0;
+	push.used = (uintptr_t)unmapped;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_PUSH, &push), EFAULT);
+	push.used = (uintptr_t)&used;
+	/* Kick eventfd: not an eventfd, negative other than -1. */
+	kfd = (struct uvdev_vq_kickfd){ .queue = 0, .fd = dev_fd };
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_SET_KICKFD, &kfd), EINVAL);
+	kfd.fd = -5;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_SET_KICKFD, &kfd), EINVAL);
+	kfd.fd = 9999;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_SET_KICKFD, &kfd), EBADF);
+	/* Info with reserved bits, unknown ioctl. */
+	memset(&info, 0, sizeof(info));
+	info.reserved[0] = 1;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_INFO, &info), EINVAL);
+	CHECK_ERR(ioctl(dev_fd, _IO(UVDEV_IOC_MAGIC, 0x7e)), ENOTTY);
+	CHECK_ERR(ioctl(dev_fd, 0x5401 /* TCGETS */), ENOTTY);
+
+	/* The chain is still in flight and completes normally. */
+	memset(&info, 0, sizeof(info));
+	check_true("queue 0 reports one chain in flight",
+		   ioctl(dev_fd, UVDEV_IOC_VQ_INFO, &info) == 0 && info.inflight == 1);
+	memset(buf, 0x5a, in_bytes);
+	check_true("fill the chain", XFER(0, head, UVDEV_XFER_WRITE, 0, in_bytes, buf) == 1);
+	used = (struct uvdev_vq_used){ .head = head, .len = in_bytes };
+	push.flags = UVDEV_PUSH_F_IRQ;
+	check_true("push it", ioctl(dev_fd, UVDEV_IOC_VQ_PUSH, &push) == 1);
+	CHECK_ERR(XFER(0, head, UVDEV_XFER_WRITE, 0, 1, buf), ENOENT);
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_PUSH, &push), ENOENT);
+	munmap(unmapped, 4096);
+	free(buf);
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : "uapi-errors";
+	char path[64];
+	struct uvdev_vq_elem elem;
+	struct uvdev_vq_pop pop = { .queue = 0, .max = 1, .elems = (uintptr_t)&elem };
+	struct uvdev_vq_kickfd kfd = { .queue = 0 };
+	struct uvdev_destroy d;
+	pthread_t thread;
+	int efd, second, n;
+
+	control_fd = open(UVDEV_CONTROL_PATH, O_RDWR | O_CLOEXEC);
+	if (control_fd < 0) {
+		perror(UVDEV_CONTROL_PATH);
+		return 2;
+	}
+	if (create(name, VIRTIO_ID_RNG, 1ULL << VIRTIO_F_VERSION_1, 1, 64, NULL, 0)) {
+		perror("create");
+		return 2;
+	}
+	check_create_errors(name);
+
+	snprintf(path, sizeof(path), UVDEV_DEV_DIR "/%s", name);
+	dev_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (dev_fd < 0) {
+		perror(path);
+		return 2;
+	}
+	second = open(path, O_RDWR | O_CLOEXEC);
+	check_true("a second backend gets EBUSY", second < 0 && errno == EBUSY);
+	{
+		char small[8];
+
+		CHECK_ERR(read(dev_fd, small, sizeof(small)), EINVAL);
+	}
+	{
+		struct uvdev_msg_reply bogus = { .id = 123456, .type = 1 };
+
+		CHECK_ERR(write(dev_fd, &bogus, sizeof(bogus)), ENOENT);
+		bogus.result = 5;
+		CHECK_ERR(write(dev_fd, &bogus, sizeof(bogus)), EINVAL);
+		CHECK_ERR(write(dev_fd, &bogus, 3), EINVAL);
+	}
+	/* Ring ioctls before the driver set the queue up. */
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_POP, &pop), ENODEV);
+
+	if (pthread_create(&thread, NULL, message_loop, NULL)) {
+		fprintf(stderr, "pthread_create failed\n");
+		return 2;
+	}
+	efd = eventfd(0, EFD_CLOEXEC);
+	kfd.fd = efd;
+	if (efd < 0 || ioctl(dev_fd, UVDEV_IOC_VQ_SET_KICKFD, &kfd)) {
+		perror("kick eventfd");
+		return 2;
+	}
+	/* Wait for the driver's first request: the kick wakes us. */
+	for (;;) {
+		struct pollfd pfd = { .fd = efd, .events = POLLIN };
+		uint64_t v;
+
+		if (poll(&pfd, 1, 30000) != 1) {
+			fprintf(stderr, "no request from virtio_rng within 30 s\n");
+			return 2;
+		}
+		if (read(efd, &v, sizeof(v)) != sizeof(v))
+			return 2;
+		n = ioctl(dev_fd, UVDEV_IOC_VQ_POP, &pop);
+		if (n == 1)
+			break;
+		if (n < 0 && errno != ENODEV) {
+			perror("pop");
+			return 2;
+		}
+	}
+	printf("popped head %u: out %u in %u segs %u\n", elem.head, elem.out_bytes,
+	       elem.in_bytes, elem.nsegs);
+	check_true("an rng request has only in-bytes", elem.out_bytes == 0 && elem.in_bytes > 0);
+	check_vq_errors(elem.head, elem.in_bytes);
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	check_true("destroy", ioctl(control_fd, UVDEV_IOC_DESTROY, &d) == 0);
+	CHECK_ERR(ioctl(control_fd, UVDEV_IOC_DESTROY, &d), ENOENT);
+	pthread_join(thread, NULL);
+	{
+		struct uvdev_dev_info info;
+
+		CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_DEV_INFO, &info), ESHUTDOWN);
+	}
+	close(dev_fd);
+	close(efd);
+	close(control_fd);
+	printf("%s\n", failures ? "uapi-errors: FAILED" : "uapi-errors: all checks passed");
+	return failures ? 1 : 0;
+}
