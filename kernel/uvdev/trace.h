@@ -189,37 +189,71 @@ DEFINE_EVENT(uvdev_queue_kick, uvdev_kick,
 
 /* ---- ring service ------------------------------------------------------- */
 
-DECLARE_EVENT_CLASS(uvdev_ring_op,
-	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 ns),
-	TP_ARGS(dev, queue, head_idx, bytes, ns),
+/*
+ * A chain pushed back to the driver. bytes: the used length; service_ns:
+ * from its pop to this push.
+ */
+DECLARE_EVENT_CLASS(uvdev_ring_give,
+	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 service_ns),
+	TP_ARGS(dev, queue, head_idx, bytes, service_ns),
 	TP_STRUCT__entry(
 		__field(u32, dev)
 		__field(u32, queue)
 		__field(u32, head)
 		__field(u32, bytes)
-		__field(u64, ns)
+		__field(u64, service_ns)
 	),
 	TP_fast_assign(
 		__entry->dev = dev;
 		__entry->queue = queue;
 		__entry->head = head_idx;
 		__entry->bytes = bytes;
-		__entry->ns = ns;
+		__entry->service_ns = service_ns;
 	),
-	TP_printk("dev=%u queue=%u head=%u bytes=%u ns=%llu", __entry->dev,
-		  __entry->queue, __entry->head, __entry->bytes, __entry->ns)
+	TP_printk("dev=%u queue=%u head=%u bytes=%u service_ns=%llu",
+		  __entry->dev, __entry->queue, __entry->head, __entry->bytes,
+		  __entry->service_ns)
 );
 
-/* bytes: the chain's out + in bytes; ns: wait from the kick to this pop. */
-DEFINE_EVENT(uvdev_ring_op, uvdev_vq_pop,
-	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 ns),
-	TP_ARGS(dev, queue, head_idx, bytes, ns)
+/*
+ * A chain popped by the backend. bytes: its out + in bytes; wait_ns: from
+ * the kick that made it visible to this pop; pending: chains still
+ * available after it (0 when the backend has caught up).
+ */
+DECLARE_EVENT_CLASS(uvdev_ring_take,
+	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 wait_ns,
+		 u32 pending),
+	TP_ARGS(dev, queue, head_idx, bytes, wait_ns, pending),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, queue)
+		__field(u32, head)
+		__field(u32, bytes)
+		__field(u64, wait_ns)
+		__field(u32, pending)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->queue = queue;
+		__entry->head = head_idx;
+		__entry->bytes = bytes;
+		__entry->wait_ns = wait_ns;
+		__entry->pending = pending;
+	),
+	TP_printk("dev=%u queue=%u head=%u bytes=%u wait_ns=%llu pending=%u",
+		  __entry->dev, __entry->queue, __entry->head, __entry->bytes,
+		  __entry->wait_ns, __entry->pending)
 );
 
-/* bytes: the used length; ns: service time from pop to this push. */
-DEFINE_EVENT(uvdev_ring_op, uvdev_vq_push,
-	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 ns),
-	TP_ARGS(dev, queue, head_idx, bytes, ns)
+DEFINE_EVENT(uvdev_ring_take, uvdev_vq_pop,
+	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 wait_ns,
+		 u32 pending),
+	TP_ARGS(dev, queue, head_idx, bytes, wait_ns, pending)
+);
+
+DEFINE_EVENT(uvdev_ring_give, uvdev_vq_push,
+	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 service_ns),
+	TP_ARGS(dev, queue, head_idx, bytes, service_ns)
 );
 
 /* ---- IRQ inject --------------------------------------------------------- */

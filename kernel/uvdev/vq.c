@@ -503,7 +503,12 @@ void uvdev_vq_teardown(struct uvdev_vq *uq)
 /* Device reset: the queue stops and forgets its chains. */
 void uvdev_vq_reset(struct uvdev_vq *uq)
 {
+	bool was_ready;
+	u32 num;
+
 	mutex_lock(&uq->lock);
+	was_ready = uq->ready;
+	num = uq->num;
 	if (uq->vq) {
 		uvdev_vq_set_ready(uq, false);
 		uvdev_vq_clear(uq);
@@ -511,6 +516,8 @@ void uvdev_vq_reset(struct uvdev_vq *uq)
 	mutex_unlock(&uq->lock);
 	cancel_work_sync(&uq->irq_work);
 	atomic64_set(&uq->irq_inject_ns, 0);
+	if (was_ready)
+		trace_uvdev_vq_setup(uq->udev->id, uq->index, num, 0);
 }
 
 /*
@@ -545,6 +552,7 @@ static int uvdev_vq_pop_one(struct uvdev_vq *uq, struct uvdev_vq_elem *elem)
 {
 	struct uvdev_inflight *inf;
 	u64 now = ktime_get_ns();
+	u16 avail = uvdev_avail_idx(uq);
 	u64 wait = 0;
 	bool fresh;
 	u16 head;
@@ -552,8 +560,6 @@ static int uvdev_vq_pop_one(struct uvdev_vq *uq, struct uvdev_vq_elem *elem)
 
 	fresh = uq->nresubmit == 0;
 	if (fresh) {
-		u16 avail = uvdev_avail_idx(uq);
-
 		if (avail == uq->last_avail)
 			return 0;
 		if ((u16)(avail - uq->last_avail) > uq->num)
@@ -587,7 +593,8 @@ static int uvdev_vq_pop_one(struct uvdev_vq *uq, struct uvdev_vq_elem *elem)
 	inf->in_use = true;
 	uq->ninflight++;
 	trace_uvdev_vq_pop(uq->udev->id, uq->index, head,
-			   elem->out_bytes + elem->in_bytes, wait);
+			   elem->out_bytes + elem->in_bytes, wait,
+			   uq->nresubmit + (u16)(avail - uq->last_avail));
 	return 1;
 }
 
