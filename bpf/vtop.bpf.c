@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vtop's in-kernel aggregation over the uvdev tracepoints.
+ * vtop's in-kernel aggregation over the uvdev tracepoints: per-queue and
+ * per-device counters and log2 latency histograms, last-activity timestamps
+ * for the failure states, what is in flight, and a ring buffer for the rare
+ * events (timeouts, status changes, queue setup, create and destroy).
  *
  * Every handler has one body and two entry points: tp_btf (typed, cheapest,
- * needs the module's BTF) and raw_tp (the fallback). User space loads one of
- * the two sets. Tracepoint arguments are scalars, read from the u64 context.
+ * needs the module's BTF) and raw_tp (the fallback). User space loads one
+ * set. Tracepoint arguments are scalars, read from the u64 context.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "vtop.h"
+#include "bits.bpf.h"
+
+_Static_assert(VTOP_HIST_SLOTS == 64, "hist_slot() fills 64 slots");
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -24,8 +30,84 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VTOP_MAX_DEVICES);
 	__type(key, __u32);
-	__type(value, struct vtop_dev_info);
+	__type(value, struct vtop_dev);
 } devices SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, VTOP_MAX_DEVICES);
+	__type(key, __u32);
+	__type(value, struct vtop_dev_stats);
+} dev_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, VTOP_MAX_QUEUES);
+	__type(key, struct vtop_queue_key);
+	__type(value, struct vtop_queue_stats);
+} queue_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VTOP_MAX_QUEUES);
+	__type(key, struct vtop_queue_key);
+	__type(value, struct vtop_queue_state);
+} queue_state SEC(".maps");
+
+/* Value: the chain's pop time. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VTOP_MAX_INFLIGHT);
+	__type(key, struct vtop_inflight_key);
+	__type(value, __u64);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VTOP_MAX_MSGS);
+	__type(key, struct vtop_msg_key);
+	__type(value, struct vtop_msg_inflight);
+} msg_inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} events SEC(".maps");
+
+/* Zero values to create entries from: too large for the BPF stack. */
+static const struct vtop_dev_stats zero_dev_stats;
+static const struct vtop_queue_stats zero_queue_stats;
+static const struct vtop_queue_state zero_queue_state;
+/* A queue first seen through ring traffic was set up before vtop started. */
+static const struct vtop_queue_state busy_queue_state = { .ready = 1 };
+
+static __always_inline void *lookup_or_init(void *map, const void *key,
+					    const void *zero)
+{
+	void *val = bpf_map_lookup_elem(map, key);
+
+	if (val)
+		return val;
+	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
+static __always_inline void emit(__u32 type, __u32 dev, __u32 queue,
+				 __u32 a, __u32 b)
+{
+	struct vtop_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev)
+		return;
+	ev->ns = bpf_ktime_get_ns();
+	ev->type = type;
+	ev->dev = dev;
+	ev->queue = queue;
+	ev->a = a;
+	ev->b = b;
+	ev->pad = 0;
+	bpf_ringbuf_submit(ev, 0);
+}
 
 static __always_inline void count_lifecycle(__u32 slot)
 {
@@ -35,28 +117,275 @@ static __always_inline void count_lifecycle(__u32 slot)
 		*n += 1;
 }
 
+/* ---- lifecycle ---------------------------------------------------------- */
+
 /* uvdev_dev_create(dev, name, device_id, num_queues, max_queue_size) */
 static __always_inline int on_dev_create(__u64 *ctx)
 {
-	struct vtop_dev_info info = {};
+	struct vtop_dev info = {};
 	__u32 dev = ctx[0];
 
 	bpf_probe_read_kernel_str(info.name, sizeof(info.name), (void *)ctx[1]);
 	info.device_id = ctx[2];
 	info.num_queues = ctx[3];
 	info.max_queue_size = ctx[4];
+	info.created_ns = bpf_ktime_get_ns();
 	bpf_map_update_elem(&devices, &dev, &info, BPF_ANY);
 	count_lifecycle(VTOP_LC_DEV_CREATE);
+	emit(VTOP_EV_DEV_CREATE, dev, 0, info.device_id, info.num_queues);
+	return 0;
+}
+
+struct match_ctx {
+	__u32 dev;
+	__u32 queue;			/* or VTOP_CONFIG_QUEUE for every queue */
+};
+
+static long drop_inflight(void *map, struct vtop_inflight_key *key,
+			  __u64 *val, struct match_ctx *m)
+{
+	if (key->dev == m->dev &&
+	    (m->queue == VTOP_CONFIG_QUEUE || key->queue == m->queue))
+		bpf_map_delete_elem(map, key);
+	return 0;
+}
+
+static long drop_msgs(void *map, struct vtop_msg_key *key,
+		      struct vtop_msg_inflight *val, struct match_ctx *m)
+{
+	if (key->dev == m->dev)
+		bpf_map_delete_elem(map, key);
 	return 0;
 }
 
 /* uvdev_dev_destroy(dev, name, device_id, num_queues, max_queue_size) */
 static __always_inline int on_dev_destroy(__u64 *ctx)
 {
-	__u32 dev = ctx[0];
+	struct match_ctx m = { .dev = ctx[0], .queue = VTOP_CONFIG_QUEUE };
+	struct vtop_queue_key key = { .dev = ctx[0] };
+	__u32 nq = ctx[3];
+	__u32 i;
 
-	bpf_map_delete_elem(&devices, &dev);
+	for (i = 0; i < 64; i++) {
+		if (i >= nq)
+			break;
+		key.queue = i;
+		bpf_map_delete_elem(&queue_stats, &key);
+		bpf_map_delete_elem(&queue_state, &key);
+	}
+	bpf_for_each_map_elem(&inflight, drop_inflight, &m, 0);
+	bpf_for_each_map_elem(&msg_inflight, drop_msgs, &m, 0);
+	bpf_map_delete_elem(&dev_stats, &m.dev);
+	bpf_map_delete_elem(&devices, &m.dev);
 	count_lifecycle(VTOP_LC_DEV_DESTROY);
+	emit(VTOP_EV_DEV_DESTROY, m.dev, 0, 0, 0);
+	return 0;
+}
+
+/* uvdev_status(dev, old_status, new_status) */
+static __always_inline int on_status(__u64 *ctx)
+{
+	__u32 dev = ctx[0];
+	struct vtop_dev_stats *ds;
+	struct vtop_dev *d;
+
+	d = bpf_map_lookup_elem(&devices, &dev);
+	if (d)
+		d->status = ctx[2];
+	ds = lookup_or_init(&dev_stats, &dev, &zero_dev_stats);
+	if (ds)
+		ds->status_changes++;
+	emit(VTOP_EV_STATUS, dev, 0, ctx[1], ctx[2]);
+	return 0;
+}
+
+/* uvdev_vq_setup(dev, queue, size, ready) */
+static __always_inline int on_vq_setup(__u64 *ctx)
+{
+	struct vtop_queue_key key = { .dev = ctx[0], .queue = ctx[1] };
+	struct match_ctx m = { .dev = ctx[0], .queue = ctx[1] };
+	struct vtop_queue_state *st;
+
+	st = lookup_or_init(&queue_state, &key, &zero_queue_state);
+	if (st) {
+		st->size = ctx[2];
+		st->ready = ctx[3];
+		st->work_since_ns = 0;
+		st->undelivered_since_ns = 0;
+	}
+	lookup_or_init(&queue_stats, &key, &zero_queue_stats);
+	/* Chains in flight on the queue are gone with its old ring. */
+	bpf_for_each_map_elem(&inflight, drop_inflight, &m, 0);
+	emit(VTOP_EV_VQ_SETUP, key.dev, key.queue, ctx[2], ctx[3]);
+	return 0;
+}
+
+/* ---- message sync ------------------------------------------------------- */
+
+/* uvdev_msg_send(dev, id, type) */
+static __always_inline int on_msg_send(__u64 *ctx)
+{
+	struct vtop_msg_key key = { .dev = ctx[0], .id = ctx[1] };
+	struct vtop_msg_inflight val = {
+		.send_ns = bpf_ktime_get_ns(),
+		.type = ctx[2],
+	};
+
+	bpf_map_update_elem(&msg_inflight, &key, &val, BPF_ANY);
+	return 0;
+}
+
+/* uvdev_msg_done(dev, id, type, result, latency_ns) */
+static __always_inline int on_msg_done(__u64 *ctx)
+{
+	struct vtop_msg_key key = { .dev = ctx[0], .id = ctx[1] };
+	__u32 type = ctx[2], result = ctx[3];
+	__u64 lat = ctx[4];
+	struct vtop_dev_stats *ds;
+
+	bpf_map_delete_elem(&msg_inflight, &key);
+	type &= VTOP_MSG_TYPES - 1;
+	result &= VTOP_MSG_RESULTS - 1;
+	ds = lookup_or_init(&dev_stats, &key.dev, &zero_dev_stats);
+	if (ds) {
+		ds->msgs[type][result]++;
+		ds->msg_sum_ns[type] += lat;
+		ds->msg_hist[type][hist_slot(lat)]++;
+	}
+	if (result == 2 /* UVDEV_TRACE_MSG_TIMEOUT */) {
+		struct vtop_dev *d = bpf_map_lookup_elem(&devices, &key.dev);
+
+		if (d && !d->broken) {
+			d->broken = 1;
+			d->broken_ns = bpf_ktime_get_ns();
+		}
+		emit(VTOP_EV_MSG_TIMEOUT, key.dev, 0, key.id, type);
+	}
+	return 0;
+}
+
+/* ---- queues ------------------------------------------------------------- */
+
+struct queue_refs {
+	struct vtop_queue_stats *stats;
+	struct vtop_queue_state *state;
+};
+
+static __always_inline int queue_lookup(__u32 dev, __u32 queue,
+					struct queue_refs *q)
+{
+	struct vtop_queue_key key = { .dev = dev, .queue = queue };
+
+	q->stats = lookup_or_init(&queue_stats, &key, &zero_queue_stats);
+	q->state = lookup_or_init(&queue_state, &key, &busy_queue_state);
+	return q->stats && q->state ? 0 : -1;
+}
+
+/* uvdev_kick(dev, queue, avail_idx, mode) */
+static __always_inline int on_kick(__u64 *ctx)
+{
+	__u32 mode = ctx[3];
+	struct queue_refs q;
+	__u64 now;
+
+	if (queue_lookup(ctx[0], ctx[1], &q))
+		return 0;
+	q.stats->kicks[mode & (VTOP_KICK_MODES - 1)]++;
+	now = bpf_ktime_get_ns();
+	q.state->last_kick_ns = now;
+	if (mode != 2 /* UVDEV_TRACE_KICK_DROPPED */ && !q.state->work_since_ns)
+		q.state->work_since_ns = now;
+	return 0;
+}
+
+/* uvdev_vq_pop(dev, queue, head, bytes, wait_ns, pending) */
+static __always_inline int on_vq_pop(__u64 *ctx)
+{
+	struct vtop_inflight_key key = {
+		.dev = ctx[0], .queue = ctx[1], .head = ctx[2],
+	};
+	__u64 wait = ctx[4], now;
+	struct queue_refs q;
+
+	if (queue_lookup(key.dev, key.queue, &q))
+		return 0;
+	q.stats->pops++;
+	q.stats->pop_bytes += (__u32)ctx[3];
+	q.stats->wait_sum_ns += wait;
+	q.stats->wait_hist[hist_slot(wait)]++;
+	now = bpf_ktime_get_ns();
+	q.state->last_pop_ns = now;
+	/* Work left after this pop waits from now on. */
+	q.state->work_since_ns = (__u32)ctx[5] ? now : 0;
+	bpf_map_update_elem(&inflight, &key, &now, BPF_ANY);
+	return 0;
+}
+
+/* uvdev_vq_push(dev, queue, head, bytes, service_ns) */
+static __always_inline int on_vq_push(__u64 *ctx)
+{
+	struct vtop_inflight_key key = {
+		.dev = ctx[0], .queue = ctx[1], .head = ctx[2],
+	};
+	__u64 service = ctx[4], now;
+	struct queue_refs q;
+
+	if (queue_lookup(key.dev, key.queue, &q))
+		return 0;
+	q.stats->pushes++;
+	q.stats->push_bytes += (__u32)ctx[3];
+	q.stats->service_sum_ns += service;
+	q.stats->service_hist[hist_slot(service)]++;
+	now = bpf_ktime_get_ns();
+	q.state->last_push_ns = now;
+	if (!q.state->undelivered_since_ns)
+		q.state->undelivered_since_ns = now;
+	bpf_map_delete_elem(&inflight, &key);
+	return 0;
+}
+
+/* uvdev_irq_inject(dev, queue) */
+static __always_inline int on_irq_inject(__u64 *ctx)
+{
+	__u32 dev = ctx[0], queue = ctx[1];
+	struct queue_refs q;
+
+	if (queue == VTOP_CONFIG_QUEUE) {
+		struct vtop_dev_stats *ds;
+
+		ds = lookup_or_init(&dev_stats, &dev, &zero_dev_stats);
+		if (ds)
+			ds->config_irq_injects++;
+		return 0;
+	}
+	if (queue_lookup(dev, queue, &q))
+		return 0;
+	q.stats->irq_injects++;
+	return 0;
+}
+
+/* uvdev_irq_deliver(dev, queue, latency_ns, outcome) */
+static __always_inline int on_irq_deliver(__u64 *ctx)
+{
+	__u32 dev = ctx[0], queue = ctx[1], outcome = ctx[3];
+	__u64 lat = ctx[2];
+	struct queue_refs q;
+
+	if (queue == VTOP_CONFIG_QUEUE) {
+		struct vtop_dev_stats *ds;
+
+		ds = lookup_or_init(&dev_stats, &dev, &zero_dev_stats);
+		if (ds)
+			ds->config_irq_delivers++;
+		return 0;
+	}
+	if (queue_lookup(dev, queue, &q))
+		return 0;
+	q.stats->irq_delivers[outcome & (VTOP_IRQ_OUTCOMES - 1)]++;
+	q.stats->irq_sum_ns += lat;
+	q.stats->irq_hist[hist_slot(lat)]++;
+	q.state->last_irq_ns = bpf_ktime_get_ns();
+	q.state->undelivered_since_ns = 0;
 	return 0;
 }
 
@@ -68,3 +397,12 @@ static __always_inline int on_dev_destroy(__u64 *ctx)
 
 VTOP_ENTRY(uvdev_dev_create, on_dev_create)
 VTOP_ENTRY(uvdev_dev_destroy, on_dev_destroy)
+VTOP_ENTRY(uvdev_status, on_status)
+VTOP_ENTRY(uvdev_vq_setup, on_vq_setup)
+VTOP_ENTRY(uvdev_msg_send, on_msg_send)
+VTOP_ENTRY(uvdev_msg_done, on_msg_done)
+VTOP_ENTRY(uvdev_kick, on_kick)
+VTOP_ENTRY(uvdev_vq_pop, on_vq_pop)
+VTOP_ENTRY(uvdev_vq_push, on_vq_push)
+VTOP_ENTRY(uvdev_irq_inject, on_irq_inject)
+VTOP_ENTRY(uvdev_irq_deliver, on_irq_deliver)

@@ -1,31 +1,151 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Types shared by the vtop BPF programs and user space. Fixed-width fields
- * only; both sides check the sizes at compile time.
+ * The maps vtop's BPF programs fill and user space reads: keys, values and
+ * events, with fixed-width fields only. Sizes are pinned at compile time on
+ * both sides.
+ *
+ * Counters and histograms are per-CPU (user space sums them); last-activity
+ * timestamps and in-flight entries are shared. All times are ktime_get_ns(),
+ * i.e. CLOCK_MONOTONIC.
  */
 #ifndef VTOP_H
 #define VTOP_H
 
 #define VTOP_NAME_MAX		32	/* = UVDEV_NAME_MAX */
 #define VTOP_MAX_DEVICES	256
+#define VTOP_MAX_QUEUES		1024	/* queue entries, all devices */
+#define VTOP_MAX_INFLIGHT	65536	/* chains popped and not pushed */
+#define VTOP_MAX_MSGS		4096	/* messages sent and not done */
+#define VTOP_HIST_SLOTS		64	/* log2(ns): every u64 has its slot */
+/*
+ * Array sizes indexed by tracepoint values are powers of two, so the BPF
+ * side bounds an index with a mask the verifier can follow.
+ */
+#define VTOP_MSG_TYPES		8	/* uvdev message types 0..7 */
+#define VTOP_MSG_RESULTS	4	/* enum uvdev_trace_msg_result */
+#define VTOP_KICK_MODES		4	/* enum uvdev_trace_kick_mode (3 used) */
+#define VTOP_IRQ_OUTCOMES	4	/* enum uvdev_trace_irq_outcome (3 used) */
+#define VTOP_CONFIG_QUEUE	0xffffffffU	/* = UVDEV_TRACE_QUEUE_CONFIG */
 
-/* Lifecycle counters, one slot each in the lifecycle_counts map. */
+/* Virtio status bits vtop's states look at. */
+#define VTOP_STATUS_DRIVER_OK	0x04
+#define VTOP_STATUS_NEEDS_RESET	0x40
+#define VTOP_STATUS_FAILED	0x80
+
+struct vtop_queue_key {
+	__u32 dev;
+	__u32 queue;
+};
+
+/* Per-CPU counters of one queue (queue_stats map). */
+struct vtop_queue_stats {
+	__u64 kicks[VTOP_KICK_MODES];
+	__u64 pops;
+	__u64 pop_bytes;
+	__u64 pushes;
+	__u64 push_bytes;
+	__u64 irq_injects;
+	__u64 irq_delivers[VTOP_IRQ_OUTCOMES];
+	__u64 wait_sum_ns;		/* kick -> pop */
+	__u64 service_sum_ns;		/* pop -> push */
+	__u64 irq_sum_ns;		/* inject -> deliver */
+	__u64 wait_hist[VTOP_HIST_SLOTS];
+	__u64 service_hist[VTOP_HIST_SLOTS];
+	__u64 irq_hist[VTOP_HIST_SLOTS];
+};
+
+/* Last activity of one queue (queue_state map), for the failure states. */
+struct vtop_queue_state {
+	__u64 last_kick_ns;
+	__u64 last_pop_ns;
+	__u64 last_push_ns;
+	__u64 last_irq_ns;		/* last delivered interrupt */
+	__u64 work_since_ns;		/* work available and not popped since; 0: none */
+	__u64 undelivered_since_ns;	/* first push with no IRQ delivered since; 0: none */
+	__u32 size;			/* ring size, 0 before setup */
+	__u32 ready;
+};
+
+/* A chain in flight (inflight map): popped, not pushed yet. */
+struct vtop_inflight_key {
+	__u32 dev;
+	__u32 queue;
+	__u32 head;
+	__u32 pad;
+};
+
+/* A control message in flight (msg_inflight map): sent, not done yet. */
+struct vtop_msg_key {
+	__u32 dev;
+	__u32 id;
+};
+
+struct vtop_msg_inflight {
+	__u64 send_ns;
+	__u32 type;
+	__u32 pad;
+};
+
+/* Per-CPU counters of one device (dev_stats map). */
+struct vtop_dev_stats {
+	__u64 msgs[VTOP_MSG_TYPES][VTOP_MSG_RESULTS];
+	__u64 msg_sum_ns[VTOP_MSG_TYPES];
+	__u64 msg_hist[VTOP_MSG_TYPES][VTOP_HIST_SLOTS];
+	__u64 config_irq_injects;
+	__u64 config_irq_delivers;
+	__u64 status_changes;
+};
+
+/* One device (devices map): identity and shared state. */
+struct vtop_dev {
+	char name[VTOP_NAME_MAX];
+	__u32 device_id;
+	__u32 num_queues;
+	__u32 max_queue_size;
+	__u32 status;			/* virtio status byte */
+	__u32 broken;			/* a message timed out */
+	__u32 pad;
+	__u64 created_ns;		/* 0 if it existed before vtop */
+	__u64 broken_ns;
+};
+
+/* Rare events, through the events ring buffer. */
+enum vtop_event_type {
+	VTOP_EV_DEV_CREATE = 1,		/* a: device_id, b: num_queues */
+	VTOP_EV_DEV_DESTROY = 2,
+	VTOP_EV_MSG_TIMEOUT = 3,	/* a: message id, b: type; device broken */
+	VTOP_EV_STATUS = 4,		/* a: old status, b: new status */
+	VTOP_EV_VQ_SETUP = 5,		/* queue; a: size, b: ready */
+};
+
+struct vtop_event {
+	__u64 ns;
+	__u32 type;
+	__u32 dev;
+	__u32 queue;
+	__u32 a;
+	__u32 b;
+	__u32 pad;
+};
+
+/* Slots of the lifecycle_counts map. */
 enum vtop_lifecycle {
 	VTOP_LC_DEV_CREATE,
 	VTOP_LC_DEV_DESTROY,
 	VTOP_LC_MAX,
 };
 
-/* Value of the devices map, keyed by the device id. */
-struct vtop_dev_info {
-	char name[VTOP_NAME_MAX];
-	__u32 device_id;
-	__u32 num_queues;
-	__u32 max_queue_size;
-	__u32 pad;
-};
-
 #define VTOP_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
-VTOP_STATIC_ASSERT(sizeof(struct vtop_dev_info) == 48, "vtop_dev_info layout");
+VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_key) == 8, "vtop_queue_key layout");
+VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_stats) == (16 + 3 * VTOP_HIST_SLOTS) * 8,
+		   "vtop_queue_stats layout");
+VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_state) == 56, "vtop_queue_state layout");
+VTOP_STATIC_ASSERT(sizeof(struct vtop_inflight_key) == 16, "vtop_inflight_key layout");
+VTOP_STATIC_ASSERT(sizeof(struct vtop_msg_inflight) == 16, "vtop_msg_inflight layout");
+VTOP_STATIC_ASSERT(sizeof(struct vtop_dev_stats) ==
+		   (VTOP_MSG_TYPES * (VTOP_MSG_RESULTS + 1 + VTOP_HIST_SLOTS) + 3) * 8,
+		   "vtop_dev_stats layout");
+VTOP_STATIC_ASSERT(sizeof(struct vtop_dev) == 72, "vtop_dev layout");
+VTOP_STATIC_ASSERT(sizeof(struct vtop_event) == 32, "vtop_event layout");
 
 #endif /* VTOP_H */

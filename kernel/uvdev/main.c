@@ -132,6 +132,20 @@ static ssize_t device_id_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(device_id);
 
+static ssize_t num_queues_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", dev_to_uvdev(dev)->num_queues);
+}
+static DEVICE_ATTR_RO(num_queues);
+
+static ssize_t max_queue_size_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", dev_to_uvdev(dev)->max_queue_size);
+}
+static DEVICE_ATTR_RO(max_queue_size);
+
 static ssize_t status_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
@@ -180,6 +194,8 @@ static DEVICE_ATTR_RW(msg_timeout_ms);
 static struct attribute *uvdev_attrs[] = {
 	&dev_attr_dev_id.attr,
 	&dev_attr_device_id.attr,
+	&dev_attr_num_queues.attr,
+	&dev_attr_max_queue_size.attr,
 	&dev_attr_status.attr,
 	&dev_attr_broken.attr,
 	&dev_attr_backend.attr,

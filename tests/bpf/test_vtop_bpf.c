@@ -74,7 +74,7 @@ static void dev_create_and_destroy(void **state)
 	/* dev, name (no kernel string here), device_id, num_queues, max size */
 	const uint64_t create[] = { 7, 0, 2, 4, 256 };
 	const uint64_t destroy[] = { 7, 0, 2, 4, 256 };
-	struct vtop_dev_info info;
+	struct vtop_dev info;
 	uint32_t dev = 7;
 
 	run_prog(skel->progs.raw_uvdev_dev_create, create, 5);

@@ -41,15 +41,21 @@ setup() {
 
 run_case() {
 	local name=$1 timeout=$2 script=$3
-	local start end rc
+	local start end rc pid
 
 	echo "uvdev-vm: begin $name" >/dev/kmsg
 	cat /proc/sys/kernel/tainted >"$results/$name.taint-before"
 	start=$(date +%s.%N)
 	mkdir -p "/tmp/work/$name"
+	# timeout runs the case in a process group of its own: whatever the
+	# case leaves running is killed with it, so cases cannot leak into
+	# each other.
 	(cd "/tmp/work/$name" && exec timeout -k 10 "$timeout" bash "$script") \
-		</dev/null >"$results/$name.out" 2>&1
+		</dev/null >"$results/$name.out" 2>&1 &
+	pid=$!
+	wait "$pid"
 	rc=$?
+	kill -KILL -- "-$pid" 2>/dev/null
 	end=$(date +%s.%N)
 	echo "uvdev-vm: end $name rc=$rc" >/dev/kmsg
 	dmesg -c >"$results/$name.dmesg" 2>&1

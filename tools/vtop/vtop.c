@@ -151,7 +151,7 @@ static int print_sample(struct vtop_bpf *skel)
 	int lc_fd = bpf_map__fd(skel->maps.lifecycle_counts);
 	int dev_fd = bpf_map__fd(skel->maps.devices);
 	__u64 created, destroyed;
-	struct vtop_dev_info info;
+	struct vtop_dev info;
 	__u32 key, next;
 	bool first = true, have_key = false;
 	int err;

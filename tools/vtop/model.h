@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What vtop knows at one instant: a snapshot of the BPF maps, summed over
+ * CPUs and independent of how it is shown. Two snapshots make an interval
+ * (rates, interval percentiles); states are judged on the newer one.
+ */
+#ifndef VTOP_MODEL_H
+#define VTOP_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "vtop.h"
+
+struct vtop_queue_snap {
+	uint32_t dev;
+	uint32_t queue;
+	struct vtop_queue_stats stats;	/* cumulative since vtop attached */
+	struct vtop_queue_state state;
+	uint32_t inflight;		/* chains popped and not pushed */
+	uint64_t oldest_pop_ns;		/* pop time of the oldest of them; 0: none */
+};
+
+struct vtop_dev_snap {
+	uint32_t dev;
+	struct vtop_dev info;		/* name, ids, status, broken */
+	struct vtop_dev_stats stats;	/* cumulative since vtop attached */
+	uint32_t msgs_inflight;		/* control messages sent and not done */
+	uint64_t oldest_msg_ns;		/* send time of the oldest of them; 0: none */
+};
+
+struct vtop_snapshot {
+	uint64_t now_ns;		/* CLOCK_MONOTONIC, the BPF clock */
+	int64_t wall_ms;		/* CLOCK_REALTIME, for output */
+	struct vtop_dev_snap *devs;	/* sorted by dev */
+	size_t ndevs;
+	struct vtop_queue_snap *queues;	/* sorted by (dev, queue) */
+	size_t nqueues;
+	uint64_t bpf_run_ns;		/* vtop's own BPF programs, cumulative */
+	uint64_t bpf_run_cnt;
+	uint64_t lifecycle[VTOP_LC_MAX];
+};
+
+void vtop_snapshot_free(struct vtop_snapshot *snap);
+
+/* The device and queue entries of @snap, or NULL. */
+const struct vtop_dev_snap *vtop_snapshot_dev(const struct vtop_snapshot *snap,
+					      uint32_t dev);
+const struct vtop_queue_snap *vtop_snapshot_queue(const struct vtop_snapshot *snap,
+						  uint32_t dev, uint32_t queue);
+
+#endif /* VTOP_MODEL_H */
