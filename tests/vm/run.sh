@@ -161,11 +161,22 @@ if [ $demo -eq 1 ] && [ -t 1 ]; then
 	append+=" uvdev_rows=$(tput lines) uvdev_cols=$(tput cols) uvdev_term=vt100"
 fi
 
+# The guest mounts tmpfs on /tmp, /run, /var/tmp and /root; the project and
+# its build directory are shared on their own so they show wherever they are.
+extra_shares=()
+case "$build/" in
+"$root"/*) ;;
+*) extra_shares=(-virtfs "local,path=$build,mount_tag=build,security_model=none,readonly=on,multidevs=remap")
+   append+=" uvdev_build=$build" ;;
+esac
+
 qemu_cmd=("$qemu" -machine q35 "${accel[@]}" -smp "$smp" -m "$memory"
 	-nographic -no-reboot -nic none
 	-kernel "$vmlinuz" -initrd "$initrd" -append "$append"
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
-	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap")
+	-virtfs "local,path=$root,mount_tag=project,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap"
+	"${extra_shares[@]}")
 
 console=$build/vm/console.log
 boot_margin=180
