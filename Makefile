@@ -117,21 +117,33 @@ $(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
 
 # ---- user space ------------------------------------------------------------
 
-tools: $(VTOP) $(UVDEV_TOOLS)
+UVDEV_DAEMONS := $(O)/tools/uvdev/uvdev-blk $(O)/tools/uvdev/uvdev-rng
+
+tools: $(VTOP) $(UVDEV_TOOLS) $(UVDEV_DAEMONS)
 
 $(O)/tools/uvdev/%.o: tools/uvdev/%.c $(wildcard tools/uvdev/*.h kernel/include/uapi/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(LIBUVDEV): $(O)/tools/uvdev/libuvdev.o
+$(LIBUVDEV): $(O)/tools/uvdev/libuvdev.o $(O)/tools/uvdev/uvdev_service.o
 	$(AR) rcs $@ $^
 
 $(O)/tools/uvdev/uvdevctl: $(O)/tools/uvdev/uvdevctl.o $(LIBUVDEV)
 	$(CC) $(CFLAGS) -o $@ $^
 
+# The backend daemons: their own sources, the shared daemon life, libuvdev.
+$(O)/tools/uvdev/uvdev-blk: $(addprefix $(O)/tools/uvdev/,uvdev-blk.o blk_queue.o blk_req.o backend.o) $(LIBUVDEV)
+	$(CC) $(CFLAGS) -o $@ $^ -lpthread
+
+$(O)/tools/uvdev/uvdev-rng: $(addprefix $(O)/tools/uvdev/,uvdev-rng.o rng_stream.o backend.o) $(LIBUVDEV)
+	$(CC) $(CFLAGS) -o $@ $^ -lpthread
+
+NCURSES_CFLAGS := $(shell pkg-config --cflags ncurses 2>/dev/null)
+NCURSES_LIBS := $(shell pkg-config --libs ncurses 2>/dev/null || echo -lncurses -ltinfo)
 $(VTOP): $(wildcard tools/vtop/*.c tools/vtop/*.h) $(BPF_SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LIBBPF_LIBS)
+	$(CC) $(CFLAGS) $(NCURSES_CFLAGS) -o $@ $(filter %.c,$^) $(LIBBPF_LIBS) $(NCURSES_LIBS) \
+		-lpthread -lm
 
 # ---- tests -----------------------------------------------------------------
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libuvdev: device creation and destruction over /dev/uvdev/control.
+ * libuvdev: device creation and destruction over /dev/uvdev/control, and
+ * the backend's calls on /dev/uvdev/<name>.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -21,6 +23,23 @@ static int control_ioctl(unsigned long cmd, void *arg)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+bool uvdev_name_valid(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+	size_t i;
+
+	if (len == 0 || len >= UVDEV_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
 }
 
 static int copy_name(char dst[UVDEV_NAME_MAX], const char *name)
@@ -81,4 +100,197 @@ const char *uvdev_strerror(int err)
 	default:
 		return strerror(-err);
 	}
+}
+
+int uvdev_open(const char *name)
+{
+	char path[sizeof(UVDEV_DEV_DIR) + UVDEV_NAME_MAX + 1];
+	int fd;
+
+	/* The name becomes a path: keep it to one component under /dev/uvdev. */
+	if (!uvdev_name_valid(name) || !strcmp(name, "control"))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/%s", UVDEV_DEV_DIR, name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int uvdev_read_msg(int fd, struct uvdev_msg *msg)
+{
+	ssize_t n;
+
+	do {
+		n = read(fd, msg, sizeof(*msg));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	/* End of file: the device was destroyed. */
+	if (n == 0)
+		return -ESHUTDOWN;
+	return n == sizeof(*msg) ? 0 : -EPROTO;
+}
+
+int uvdev_reply_msg(int fd, const struct uvdev_msg *msg, int result)
+{
+	struct uvdev_msg_reply reply = {
+		.id = msg->id,
+		.type = msg->type,
+		.result = result,
+	};
+	ssize_t n;
+
+	do {
+		n = write(fd, &reply, sizeof(reply));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == sizeof(reply) ? 0 : -EPROTO;
+}
+
+static int dev_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	int ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int uvdev_dev_info(int fd, struct uvdev_dev_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return dev_ioctl(fd, UVDEV_IOC_DEV_INFO, info);
+}
+
+int uvdev_vq_info(int fd, uint32_t queue, struct uvdev_vq_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->queue = queue;
+	return dev_ioctl(fd, UVDEV_IOC_VQ_INFO, info);
+}
+
+int uvdev_vq_set_kickfd(int fd, uint32_t queue, int eventfd)
+{
+	struct uvdev_vq_kickfd req = { .queue = queue, .fd = eventfd };
+
+	return dev_ioctl(fd, UVDEV_IOC_VQ_SET_KICKFD, &req);
+}
+
+int uvdev_vq_pop(int fd, uint32_t queue, struct uvdev_vq_elem *elems,
+		 uint32_t max, void *peek_buf, uint32_t peek_len)
+{
+	struct uvdev_vq_pop req = {
+		.queue = queue,
+		.max = max,
+		.elems = (uintptr_t)elems,
+		.peek_len = peek_len,
+		.peek_buf = (uintptr_t)peek_buf,
+	};
+
+	return dev_ioctl(fd, UVDEV_IOC_VQ_POP, &req);
+}
+
+int uvdev_vq_xfer(int fd, struct uvdev_vq_xfer_op *ops, uint32_t count)
+{
+	struct uvdev_vq_xfer req = { .count = count, .ops = (uintptr_t)ops };
+
+	return dev_ioctl(fd, UVDEV_IOC_VQ_XFER, &req);
+}
+
+/* Errors that concern one op or used entry, not the device or the queue. */
+static bool error_is_per_entry(int err)
+{
+	return err == -ENOENT || err == -ERANGE || err == -EINVAL || err == -EFAULT;
+}
+
+static uint32_t batch_len(size_t left)
+{
+	return left > UVDEV_MAX_BATCH ? UVDEV_MAX_BATCH : (uint32_t)left;
+}
+
+int uvdev_vq_xfer_all(int fd, struct uvdev_vq_xfer_op *ops, size_t count)
+{
+	size_t done = 0;
+
+	while (done < count) {
+		uint32_t n = batch_len(count - done);
+		int ret, err;
+
+		/* Tells an error of the first op apart from one of the call. */
+		ops[done].result = 0;
+		ret = uvdev_vq_xfer(fd, ops + done, n);
+		if (ret < 0) {
+			if (ops[done].result != ret || !error_is_per_entry(ret))
+				return ret;
+			done++;
+			continue;
+		}
+		done += ret;
+		if ((uint32_t)ret == n)
+			continue;
+		err = ops[done].result;
+		if (err >= 0)
+			return -EPROTO;
+		if (!error_is_per_entry(err))
+			return err;
+		done++;
+	}
+	return 0;
+}
+
+int uvdev_vq_push(int fd, uint32_t queue, const struct uvdev_vq_used *used,
+		  uint32_t count, uint32_t flags)
+{
+	struct uvdev_vq_push req = {
+		.queue = queue,
+		.count = count,
+		.used = (uintptr_t)used,
+		.flags = flags,
+	};
+
+	return dev_ioctl(fd, UVDEV_IOC_VQ_PUSH, &req);
+}
+
+int uvdev_vq_push_all(int fd, uint32_t queue, const struct uvdev_vq_used *used,
+		      size_t count, uint32_t flags)
+{
+	size_t done = 0;
+	int refused = 0;
+
+	while (done < count) {
+		uint32_t n = batch_len(count - done);
+		int ret;
+
+		ret = uvdev_vq_push(fd, queue, used + done, n, flags);
+		if (ret < 0) {
+			/* Entry-level errors only name the first entry. */
+			if (ret != -ENOENT && ret != -ERANGE)
+				return ret;
+			ret = 0;
+		}
+		done += ret;
+		if ((uint32_t)ret < n) {
+			refused++;
+			done++;
+		}
+	}
+	return refused;
+}
+
+int uvdev_vq_irq(int fd, uint32_t queue)
+{
+	struct uvdev_vq_irq req = { .queue = queue };
+
+	return dev_ioctl(fd, UVDEV_IOC_VQ_IRQ, &req);
+}
+
+int uvdev_set_config(int fd, uint32_t offset, const void *data, uint32_t len,
+		     uint32_t flags)
+{
+	struct uvdev_config_update req = {
+		.offset = offset,
+		.len = len,
+		.data = (uintptr_t)data,
+		.flags = flags,
+	};
+
+	return dev_ioctl(fd, UVDEV_IOC_SET_CONFIG, &req);
 }

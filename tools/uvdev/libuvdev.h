@@ -3,11 +3,13 @@
  * libuvdev: the C library over the uvdev ioctl ABI.
  *
  * Functions return 0 or a non-negative value on success and a negative errno
- * on failure; none of them prints.
+ * on failure; none of them prints. The service threads that backends share
+ * are declared in uvdev_service.h.
  */
 #ifndef LIBUVDEV_H
 #define LIBUVDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,11 +28,82 @@ struct uvdev_params {
 	uint32_t config_size;
 };
 
+/* ---- control device (CAP_SYS_ADMIN) -------------------------------------- */
+
 /* Create a device; returns its id (the "dev" of every tracepoint). */
 int uvdev_create_device(const struct uvdev_params *params);
 /* Destroy a device by name. */
 int uvdev_destroy_device(const char *name);
 /* A short explanation of an errno returned by the functions above. */
 const char *uvdev_strerror(int err);
+/* True if @name is a valid device name: [a-zA-Z0-9_-], 1..UVDEV_NAME_MAX-1. */
+bool uvdev_name_valid(const char *name);
+
+/* ---- a device's backend fd ----------------------------------------------- */
+
+/* Open /dev/uvdev/<name> (O_RDWR | O_CLOEXEC); returns the fd. */
+int uvdev_open(const char *name);
+
+/*
+ * Read one control message. Returns 0, or -EAGAIN if the fd is non-blocking
+ * and none waits, -EIO once the device is broken, -ESHUTDOWN once destroyed
+ * (the kernel reports that as end of file).
+ */
+int uvdev_read_msg(int fd, struct uvdev_msg *msg);
+/* Answer @msg with @result: 0 accepts, a negative errno refuses. */
+int uvdev_reply_msg(int fd, const struct uvdev_msg *msg, int result);
+
+int uvdev_dev_info(int fd, struct uvdev_dev_info *info);
+int uvdev_vq_info(int fd, uint32_t queue, struct uvdev_vq_info *info);
+/* Signal @eventfd when the driver kicks @queue; -1 removes it. */
+int uvdev_vq_set_kickfd(int fd, uint32_t queue, int eventfd);
+
+/*
+ * Pop up to @max (1..UVDEV_MAX_BATCH) available chains of @queue into
+ * @elems. With @peek_len non-zero, the first @peek_len out-bytes of chain i
+ * land at @peek_buf + i * @peek_len (zero-filled past the chain's out-bytes).
+ * Returns the number popped, 0 when the ring is empty.
+ */
+int uvdev_vq_pop(int fd, uint32_t queue, struct uvdev_vq_elem *elems,
+		 uint32_t max, void *peek_buf, uint32_t peek_len);
+
+/*
+ * One UVDEV_IOC_VQ_XFER: runs @ops in order, stops at the first that fails.
+ * Returns how many succeeded; if fewer than @count, ops[ret].result holds
+ * the error. A failure of the first op returns its negative errno.
+ */
+int uvdev_vq_xfer(int fd, struct uvdev_vq_xfer_op *ops, uint32_t count);
+
+/*
+ * Run every op of @ops (any count), in UVDEV_MAX_BATCH-sized ioctls. An op
+ * that fails on its own (ENOENT, ERANGE, EINVAL, EFAULT) keeps its negative
+ * errno in .result and the rest still run; every op that ran keeps the bytes
+ * moved in .result. Returns 0 or the negative errno that stopped the whole
+ * batch: -EIO (broken), -ENODEV (queue reset), -ESHUTDOWN (destroyed).
+ */
+int uvdev_vq_xfer_all(int fd, struct uvdev_vq_xfer_op *ops, size_t count);
+
+/*
+ * One UVDEV_IOC_VQ_PUSH of @count (1..UVDEV_MAX_BATCH) used entries, with
+ * UVDEV_PUSH_F_* @flags. Returns how many were pushed.
+ */
+int uvdev_vq_push(int fd, uint32_t queue, const struct uvdev_vq_used *used,
+		  uint32_t count, uint32_t flags);
+
+/*
+ * Push every entry of @used (any count), skipping entries the kernel
+ * refuses one by one (not in flight, len beyond the chain). Returns the
+ * number of refused entries, or the negative errno that stopped the whole
+ * batch as for uvdev_vq_xfer_all().
+ */
+int uvdev_vq_push_all(int fd, uint32_t queue, const struct uvdev_vq_used *used,
+		      size_t count, uint32_t flags);
+
+/* Inject @queue's interrupt. */
+int uvdev_vq_irq(int fd, uint32_t queue);
+
+/* Change config space bytes; UVDEV_CONFIG_F_IRQ in @flags tells the driver. */
+int uvdev_set_config(int fd, uint32_t offset, const void *data, uint32_t len,
+		     uint32_t flags);
 
 #endif /* LIBUVDEV_H */

@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Serving one virtio-blk queue from a file (see blk_queue.h).
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blk_queue.h"
+
+#define BLK_ARENA_ALIGN		64
+
+_Static_assert(sizeof(struct virtio_blk_outhdr) == BLK_HDR_SIZE, "header size");
+_Static_assert(sizeof(struct virtio_blk_discard_write_zeroes) == BLK_SEG_SIZE,
+	       "segment size");
+/* Slot indexes are kept in uint8_t. */
+_Static_assert(BLK_BATCH <= UVDEV_MAX_BATCH && BLK_BATCH <= UINT8_MAX + 1 &&
+	       BLK_HDR_SIZE <= UVDEV_MAX_PEEK, "batch limits");
+
+/* One popped request while its batch is served. */
+struct blk_slot {
+	struct blk_req req;
+	uint8_t *out;		/* out payload: write data or ranges */
+	uint8_t *reply;		/* req.in_len bytes of reply, then the status */
+	bool done;		/* answered (or has no status byte to answer) */
+};
+
+/* A queue thread's state: everything a batch needs, allocated once. */
+struct blk_queue {
+	const struct blk_disk *disk;
+	struct uvdev_vq_elem elems[BLK_BATCH];
+	struct virtio_blk_outhdr hdrs[BLK_BATCH];
+	struct blk_slot slots[BLK_BATCH];
+	struct uvdev_vq_xfer_op ops[BLK_BATCH];
+	uint8_t op_slot[BLK_BATCH];	/* the slot of each op */
+	struct uvdev_vq_used used[BLK_BATCH];
+	uint8_t status_byte;
+	uint8_t *arena;
+};
+
+static const uint8_t zeroes[64 * 1024];
+
+/* ---- file I/O ------------------------------------------------------------ */
+
+static int read_full(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pread(fd, buf, len, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		/* Past the end of a file that shrank under us: zeroes. */
+		if (n == 0) {
+			memset(buf, 0, len);
+			return 0;
+		}
+		buf += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int write_full(int fd, const uint8_t *buf, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		buf += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int write_zeroes(int fd, uint64_t off, uint64_t len)
+{
+	while (len) {
+		size_t n = len < sizeof(zeroes) ? (size_t)len : sizeof(zeroes);
+		int ret = write_full(fd, zeroes, n, off);
+
+		if (ret)
+			return ret;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int punch_hole(int fd, uint64_t off, uint64_t len)
+{
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len))
+		return -errno;
+	return 0;
+}
+
+/* Discard is a hint: where holes cannot be punched, the data stays. */
+static int discard_range(int fd, uint64_t off, uint64_t len)
+{
+	int ret = punch_hole(fd, off, len);
+
+	return ret == -EOPNOTSUPP ? 0 : ret;
+}
+
+/*
+ * Reads of the range must return zeroes afterwards. With @unmap the driver
+ * allows deallocating it; without, it stays allocated where the file system
+ * can say so.
+ */
+static int zero_range(int fd, uint64_t off, uint64_t len, bool unmap)
+{
+	if (unmap && !punch_hole(fd, off, len))
+		return 0;
+	if (!fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len))
+		return 0;
+	if (errno != EOPNOTSUPP)
+		return -errno;
+	/* No ZERO_RANGE (tmpfs, for one): a hole reads as zeroes. */
+	if (punch_hole(fd, off, len))
+		return write_zeroes(fd, off, len);
+	/* Allocate it again; if that fails, it still reads as zeroes. */
+	if (!unmap)
+		(void)fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len);
+	return 0;
+}
+
+/* ---- one request ----------------------------------------------------------- */
+
+static void slot_fail(struct blk_slot *s, uint8_t status)
+{
+	s->req.op = BLK_OP_NONE;
+	s->req.status = status;
+}
+
+static int apply_ranges(const struct blk_disk *disk, const struct blk_req *req,
+			const uint8_t *segs)
+{
+	uint32_t i;
+
+	for (i = 0; i < req->nsegs; i++) {
+		uint32_t num_sectors, flags;
+		uint64_t sector, off, len;
+		int ret;
+
+		blk_req_segment(segs, i, &sector, &num_sectors, &flags);
+		if (!num_sectors)
+			continue;
+		off = sector * BLK_SECTOR_SIZE;
+		len = (uint64_t)num_sectors * BLK_SECTOR_SIZE;
+		if (req->op == BLK_OP_DISCARD)
+			ret = discard_range(disk->fd, off, len);
+		else
+			ret = zero_range(disk->fd, off, len,
+					 flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Do what @s asks of the file; its payload is fetched, its reply buffer set. */
+static void execute(const struct blk_disk *disk, struct blk_slot *s)
+{
+	struct blk_req *req = &s->req;
+	uint8_t status;
+	int ret = 0;
+
+	switch (req->op) {
+	case BLK_OP_NONE:
+		return;
+	case BLK_OP_READ:
+		ret = read_full(disk->fd, s->reply, req->in_len, req->offset);
+		break;
+	case BLK_OP_WRITE:
+		ret = write_full(disk->fd, s->out, req->out_len, req->offset);
+		break;
+	case BLK_OP_FLUSH:
+		ret = fdatasync(disk->fd) ? -errno : 0;
+		break;
+	case BLK_OP_GET_ID:
+		memcpy(s->reply, disk->serial, VIRTIO_BLK_ID_BYTES);
+		break;
+	case BLK_OP_DISCARD:
+	case BLK_OP_WRITE_ZEROES:
+		status = blk_req_check_segments(req, s->out, &disk->limits);
+		if (status != VIRTIO_BLK_S_OK) {
+			backend_debug(disk->backend, "rejected a %s with a bad range (status %u)",
+				      req->op == BLK_OP_DISCARD ? "discard" : "write zeroes", status);
+			slot_fail(s, status);
+			return;
+		}
+		ret = apply_ranges(disk, req, s->out);
+		break;
+	}
+	if (ret) {
+		backend_debug(disk->backend, "I/O on %s failed: %s", disk->path, strerror(-ret));
+		slot_fail(s, VIRTIO_BLK_S_IOERR);
+	}
+}
+
+/* ---- batches ----------------------------------------------------------------- */
+
+static void set_op(struct uvdev_vq_xfer_op *op, uint32_t queue, uint32_t head,
+		   uint32_t dir, uint32_t offset, void *buf, uint32_t len)
+{
+	memset(op, 0, sizeof(*op));
+	op->queue = queue;
+	op->head = head;
+	op->dir = dir;
+	op->offset = offset;
+	op->len = len;
+	op->addr = (uintptr_t)buf;
+}
+
+/*
+ * Move one range between chain @head and @buf. Returns a negative errno if
+ * the device or queue is gone, else 0 with *@ok telling whether it moved.
+ */
+static int xfer_one(struct uvdev_queue *q, struct blk_queue *bq, uint32_t head,
+		    uint32_t dir, uint32_t offset, void *buf, uint32_t len, bool *ok)
+{
+	int ret;
+
+	set_op(&bq->ops[0], q->index, head, dir, offset, buf, len);
+	ret = uvdev_vq_xfer_all(q->svc->dev_fd, bq->ops, 1);
+	*ok = !ret && bq->ops[0].result >= 0;
+	return ret;
+}
+
+/* Fetch the out payload of every slot in @round with one that needs it. */
+static int fetch_payloads(struct uvdev_queue *q, struct blk_queue *bq,
+			  const uint8_t *round, int nround)
+{
+	int i, nops = 0, ret;
+
+	for (i = 0; i < nround; i++) {
+		struct blk_slot *s = &bq->slots[round[i]];
+
+		if (!s->req.out_len)
+			continue;
+		set_op(&bq->ops[nops], q->index, bq->elems[round[i]].head,
+		       UVDEV_XFER_READ, BLK_HDR_SIZE, s->out, s->req.out_len);
+		bq->op_slot[nops++] = round[i];
+	}
+	if (!nops)
+		return 0;
+	ret = uvdev_vq_xfer_all(q->svc->dev_fd, bq->ops, nops);
+	if (ret)
+		return ret;
+	for (i = 0; i < nops; i++) {
+		if (bq->ops[i].result < 0)
+			slot_fail(&bq->slots[bq->op_slot[i]], VIRTIO_BLK_S_IOERR);
+	}
+	return 0;
+}
+
+/* Write the reply (data and status byte, or the status byte alone). */
+static int send_replies(struct uvdev_queue *q, struct blk_queue *bq,
+			const uint8_t *round, int nround)
+{
+	int i, ret;
+
+	for (i = 0; i < nround; i++) {
+		struct blk_slot *s = &bq->slots[round[i]];
+		uint32_t head = bq->elems[round[i]].head;
+		uint32_t in_len = s->req.in_len;
+
+		s->reply[in_len] = s->req.status;
+		if (s->req.status == VIRTIO_BLK_S_OK)
+			set_op(&bq->ops[i], q->index, head, UVDEV_XFER_WRITE,
+			       s->req.status_offset - in_len, s->reply, in_len + 1);
+		else
+			set_op(&bq->ops[i], q->index, head, UVDEV_XFER_WRITE,
+			       s->req.status_offset, s->reply + in_len, 1);
+	}
+	ret = uvdev_vq_xfer_all(q->svc->dev_fd, bq->ops, nround);
+	if (ret)
+		return ret;
+	for (i = 0; i < nround; i++) {
+		if (bq->ops[i].result < 0)
+			backend_debug(bq->disk->backend, "queue %u: answering chain %u failed: %s",
+				      q->index, bq->ops[i].head, strerror(-bq->ops[i].result));
+		bq->slots[round[i]].done = true;
+	}
+	return 0;
+}
+
+static int serve_round(struct uvdev_queue *q, struct blk_queue *bq,
+		       const uint8_t *round, int nround)
+{
+	int i, ret;
+
+	ret = fetch_payloads(q, bq, round, nround);
+	if (ret)
+		return ret;
+	for (i = 0; i < nround; i++)
+		execute(bq->disk, &bq->slots[round[i]]);
+	return send_replies(q, bq, round, nround);
+}
+
+/*
+ * A read or write larger than the arena (possible once max_sectors_kb is
+ * raised): moved through the arena one piece at a time.
+ */
+static int serve_in_pieces(struct uvdev_queue *q, struct blk_queue *bq, int i)
+{
+	struct blk_slot *s = &bq->slots[i];
+	uint32_t head = bq->elems[i].head;
+	bool write = s->req.op == BLK_OP_WRITE;
+	uint32_t total = write ? s->req.out_len : s->req.in_len;
+	uint8_t status = VIRTIO_BLK_S_OK;
+	uint32_t done = 0;
+	bool ok = true;
+	int ret;
+
+	if (s->req.op != BLK_OP_READ && !write)
+		status = s->req.op == BLK_OP_NONE ? s->req.status : VIRTIO_BLK_S_IOERR;
+	while (status == VIRTIO_BLK_S_OK && done < total) {
+		uint32_t len = total - done < BLK_ARENA_SIZE ? total - done : BLK_ARENA_SIZE;
+		uint64_t off = s->req.offset + done;
+
+		if (write) {
+			ret = xfer_one(q, bq, head, UVDEV_XFER_READ, BLK_HDR_SIZE + done,
+				       bq->arena, len, &ok);
+			if (ret)
+				return ret;
+			if (!ok || write_full(bq->disk->fd, bq->arena, len, off))
+				status = VIRTIO_BLK_S_IOERR;
+		} else {
+			if (read_full(bq->disk->fd, bq->arena, len, off)) {
+				status = VIRTIO_BLK_S_IOERR;
+				break;
+			}
+			ret = xfer_one(q, bq, head, UVDEV_XFER_WRITE, done, bq->arena, len, &ok);
+			if (ret)
+				return ret;
+			if (!ok)
+				status = VIRTIO_BLK_S_IOERR;
+		}
+		done += len;
+	}
+	bq->status_byte = status;
+	ret = xfer_one(q, bq, head, UVDEV_XFER_WRITE, s->req.status_offset,
+		       &bq->status_byte, 1, &ok);
+	if (ret)
+		return ret;
+	s->done = true;
+	return 0;
+}
+
+static size_t arena_size(uint32_t len)
+{
+	return ((size_t)len + BLK_ARENA_ALIGN - 1) & ~(size_t)(BLK_ARENA_ALIGN - 1);
+}
+
+/*
+ * Serve every slot of the batch: in rounds of as many slots as fit in the
+ * arena (all of them, normally), and what is bigger than the whole arena
+ * in pieces.
+ */
+static int serve_slots(struct uvdev_queue *q, struct blk_queue *bq, int n)
+{
+	uint8_t round[BLK_BATCH];
+	int i, ret;
+
+	for (;;) {
+		size_t used = 0;
+		int nround = 0, first = -1;
+
+		for (i = 0; i < n; i++) {
+			struct blk_slot *s = &bq->slots[i];
+			size_t out = arena_size(s->req.out_len);
+			size_t need = out + arena_size(s->req.in_len + 1);
+
+			if (s->done)
+				continue;
+			if (first < 0)
+				first = i;
+			if (need > BLK_ARENA_SIZE - used)
+				continue;
+			s->out = bq->arena + used;
+			s->reply = s->out + out;
+			used += need;
+			round[nround++] = (uint8_t)i;
+		}
+		if (first < 0)
+			return 0;
+		if (nround)
+			ret = serve_round(q, bq, round, nround);
+		else
+			ret = serve_in_pieces(q, bq, first);
+		if (ret)
+			return ret;
+	}
+}
+
+int blk_serve_batch(struct uvdev_queue *q)
+{
+	struct blk_queue *bq = q->priv;
+	int fd = q->svc->dev_fd;
+	int n, i, ret;
+
+	n = uvdev_vq_pop(fd, q->index, bq->elems, BLK_BATCH, bq->hdrs, BLK_HDR_SIZE);
+	if (n <= 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		const struct uvdev_vq_elem *e = &bq->elems[i];
+		struct blk_slot *s = &bq->slots[i];
+
+		blk_req_parse(&s->req, &bq->hdrs[i], e->out_bytes, e->in_bytes,
+			      &bq->disk->limits);
+		s->done = !s->req.has_status;
+		if (s->req.op == BLK_OP_NONE)
+			backend_debug(bq->disk->backend,
+				      "queue %u: chain %u (type %u, %u out, %u in bytes) refused with status %u",
+				      q->index, e->head, le32toh(bq->hdrs[i].type),
+				      e->out_bytes, e->in_bytes, s->req.status);
+	}
+	ret = serve_slots(q, bq, n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		bq->used[i].head = bq->elems[i].head;
+		bq->used[i].len = bq->slots[i].req.has_status ? bq->elems[i].in_bytes : 0;
+	}
+	ret = uvdev_vq_push_all(fd, q->index, bq->used, n, UVDEV_PUSH_F_IRQ);
+	if (ret < 0)
+		return ret;
+	if (ret > 0)
+		backend_debug(bq->disk->backend, "queue %u: the kernel refused %d completions",
+			      q->index, ret);
+	return n;
+}
+
+struct blk_queue *blk_queue_alloc(const struct blk_disk *disk)
+{
+	struct blk_queue *bq = calloc(1, sizeof(*bq));
+
+	if (!bq)
+		return NULL;
+	bq->disk = disk;
+	bq->arena = aligned_alloc(4096, BLK_ARENA_SIZE);
+	if (!bq->arena) {
+		free(bq);
+		return NULL;
+	}
+	return bq;
+}
+
+void blk_queue_free(struct blk_queue *bq)
+{
+	if (!bq)
+		return;
+	free(bq->arena);
+	free(bq);
+}

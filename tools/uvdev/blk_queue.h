@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Serving one virtio-blk queue from a file, a batch at a time: one VQ_POP
+ * (with the 16-byte headers peeked), one VQ_XFER to fetch the data of every
+ * write, the file I/O, one VQ_XFER to return read data and status bytes, and
+ * one VQ_PUSH that also injects the interrupt.
+ */
+#ifndef UVDEV_BLK_QUEUE_H
+#define UVDEV_BLK_QUEUE_H
+
+#include "backend.h"
+#include "blk_req.h"
+#include "uvdev_service.h"
+
+#define BLK_BATCH		64		/* chains per VQ_POP */
+#define BLK_ARENA_SIZE		(4u << 20)	/* data buffer of a queue */
+
+/* The disk, shared read-only by the queue threads. */
+struct blk_disk {
+	const struct backend *backend;	/* for -v messages */
+	const char *path;
+	int fd;
+	struct blk_limits limits;
+	char serial[VIRTIO_BLK_ID_BYTES];
+};
+
+struct blk_queue;
+
+/* A queue's state, with its data arena; NULL when out of memory. */
+struct blk_queue *blk_queue_alloc(const struct blk_disk *disk);
+void blk_queue_free(struct blk_queue *bq);
+
+/*
+ * The serve_batch of struct uvdev_service_ops; q->priv is a struct
+ * blk_queue. Every popped chain is answered: malformed requests with
+ * VIRTIO_BLK_S_IOERR, unknown ones with VIRTIO_BLK_S_UNSUPP.
+ */
+int blk_serve_batch(struct uvdev_queue *q);
+
+#endif /* UVDEV_BLK_QUEUE_H */
