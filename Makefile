@@ -59,7 +59,7 @@ $(VMLINUX): $(VMLINUZ) tools/build/extract-vmlinux.sh
 define kbuild_module
 	@mkdir -p $(O)/$(1)
 	cp -rsf $(CURDIR)/$(1)/. $(O)/$(1)/
-	$(MAKE) -C $(KDIR) M=$(O)/$(2) modules
+	$(MAKE) -C $(KDIR) M=$(O)/$(2) O= modules
 endef
 
 # Module BTF: pahole encodes it against the stock kernel's BTF, so that

@@ -51,3 +51,27 @@ unload_module() {
 file_has() {
 	grep -Eq -- "$2" "$1" 2>/dev/null
 }
+
+TESTBIN=$UVDEV_BUILD/tests/vm/bin
+
+# uvdev_block NAME: the block device (/dev/vdX) of uvdev device NAME, or
+# nothing while virtio_blk has not bound to it yet.
+uvdev_block() {
+	local d
+	for d in /sys/class/uvdev/"$1"/virtio*/block/*; do
+		[ -e "$d" ] && echo "/dev/${d##*/}" && return 0
+	done
+	return 1
+}
+
+# wait_block NAME: wait for uvdev device NAME's disk, print its path.
+wait_block() {
+	wait_for 60 "virtio_blk to bind to $1" uvdev_block "$1" >/dev/null
+	uvdev_block "$1"
+}
+
+# stop_backend PID: SIGTERM a backend and check it exits 0.
+stop_backend() {
+	kill -TERM "$1"
+	wait "$1" || fail "backend $1 exited with $? on SIGTERM"
+}
