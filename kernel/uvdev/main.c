@@ -314,7 +314,8 @@ static long uvdev_dev_ioctl(struct file *file, unsigned int cmd,
 	case UVDEV_IOC_DEV_INFO:
 		return uvdev_dev_info(udev, argp);
 	case UVDEV_IOC_SET_CONFIG:
-		return uvdev_set_config_ioctl(udev, argp);
+	case UVDEV_IOC_GET_CONFIG:
+		return uvdev_config_ioctl(udev, cmd, argp);
 	default:
 		return uvdev_vq_ioctl(udev, cmd, argp);
 	}

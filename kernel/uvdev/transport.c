@@ -204,8 +204,28 @@ static void uvdev_config_irq_work(struct work_struct *work)
 				ktime_get_ns() - start, UVDEV_TRACE_IRQ_HANDLED);
 }
 
-long uvdev_set_config_ioctl(struct uvdev_device *udev,
-			    struct uvdev_config_update __user *argp)
+static long uvdev_get_config_ioctl(struct uvdev_device *udev,
+				   const struct uvdev_config_update *req)
+{
+	void *data;
+	long ret = 0;
+
+	if (req->flags)
+		return -EINVAL;
+	data = kmalloc(max_t(u32, req->len, 1), GFP_KERNEL);
+	if (!data)
+		return -ENOMEM;
+	spin_lock(&udev->config_lock);
+	memcpy(data, udev->config + req->offset, req->len);
+	spin_unlock(&udev->config_lock);
+	if (copy_to_user(u64_to_user_ptr(req->data), data, req->len))
+		ret = -EFAULT;
+	kfree(data);
+	return ret;
+}
+
+long uvdev_config_ioctl(struct uvdev_device *udev, unsigned int cmd,
+			struct uvdev_config_update __user *argp)
 {
 	struct uvdev_config_update req;
 	void *data;
@@ -215,6 +235,8 @@ long uvdev_set_config_ioctl(struct uvdev_device *udev,
 	if (req.reserved || (req.flags & ~UVDEV_CONFIG_F_IRQ) ||
 	    (u64)req.offset + req.len > udev->config_size)
 		return -EINVAL;
+	if (cmd == UVDEV_IOC_GET_CONFIG)
+		return uvdev_get_config_ioctl(udev, &req);
 	if (uvdev_is_broken(udev))
 		return -EIO;
 	data = memdup_user(u64_to_user_ptr(req.data), req.len);

@@ -140,8 +140,8 @@ extern struct workqueue_struct *uvdev_irq_wq;
 /* transport.c */
 void uvdev_transport_init(struct uvdev_device *udev);
 int uvdev_transport_register(struct uvdev_device *udev);
-long uvdev_set_config_ioctl(struct uvdev_device *udev,
-			    struct uvdev_config_update __user *argp);
+long uvdev_config_ioctl(struct uvdev_device *udev, unsigned int cmd,
+			struct uvdev_config_update __user *argp);
 
 /* msg.c */
 void uvdev_msg_init(struct uvdev_device *udev);

@@ -76,9 +76,27 @@ struct uvdev_destroy {
  *
  * Control messages: read() returns one struct uvdev_msg per call (the buffer
  * must hold one); the backend answers each with one struct uvdev_msg_reply
- * per write(). poll() reports EPOLLIN when a message waits and EPOLLERR once
- * the device is broken. Messages read but not answered when the file is
- * closed are queued again for the next backend.
+ * per write(). poll() reports EPOLLIN when a message waits, EPOLLERR once
+ * the device is broken (read() then fails with EIO) and EPOLLHUP once it is
+ * destroyed (read() then returns 0, end of file; ioctls fail with
+ * ESHUTDOWN). Messages read but not answered when the file is closed are
+ * queued again for the next backend. A reply to a message whose sender has
+ * given up (killed, or timed out) fails with ENOENT and is harmless.
+ *
+ * Every ioctl returns 0 or a count on success and -1 with errno on failure.
+ * Errors common to all: EINVAL a malformed argument (index out of range,
+ * reserved field not zero, count 0 or above the limit), EFAULT a bad user
+ * pointer, ENODEV the queue is not set up by the driver (or was reset), EIO
+ * the device is broken, ESHUTDOWN the device was destroyed under this fd,
+ * ENOTTY an unknown ioctl.
+ *
+ * Queue lifetime: a queue becomes ready when the driver sets it up, which
+ * the backend learns from UVDEV_MSG_VQ_READY (or UVDEV_IOC_VQ_INFO after a
+ * reconnect). It stops on UVDEV_MSG_RESET: the kernel drops its chains once
+ * the backend has answered, and no message with ready = 0 is sent. Kick
+ * eventfds may be set on any queue at any time and survive resets; they are
+ * dropped when the backend's fd is closed. A chain has at most as many
+ * descriptors as its ring (or its indirect table) has entries.
  */
 enum uvdev_msg_type {
 	/* The driver wrote the status register; reply 0 to accept. */
@@ -215,8 +233,9 @@ struct uvdev_vq_xfer_op {
  * UVDEV_IOC_VQ_XFER - move bytes between popped chains and user memory.
  * The ops run in order and stop at the first that fails. Returns the number
  * of ops that succeeded; if that is less than @count, ops[return].result
- * holds the error. Errors: EINVAL bad queue or dir, ENOENT chain not popped,
- * ERANGE offset or length beyond the chain, EFAULT bad @addr.
+ * holds the error. If the first op fails, the call fails with its errno.
+ * Errors: EINVAL bad queue or dir, ENOENT chain not popped, ERANGE offset or
+ * length beyond the chain, EFAULT bad @addr.
  */
 struct uvdev_vq_xfer {
 	__u32 count;		/* 1..UVDEV_MAX_BATCH */
@@ -233,7 +252,9 @@ struct uvdev_vq_used {
 
 /*
  * UVDEV_IOC_VQ_PUSH - return chains to the driver through the used ring.
- * Same partial-success rule as XFER: returns how many were pushed.
+ * The entries are pushed in order up to the first that is refused (ENOENT
+ * not in flight, ERANGE len above its in-bytes); returns how many were
+ * pushed, or fails with the first entry's errno if none was.
  */
 struct uvdev_vq_push {
 	__u32 queue;
@@ -254,6 +275,8 @@ struct uvdev_vq_irq {
 /*
  * UVDEV_IOC_SET_CONFIG - change config space bytes (bumps the generation),
  * and with UVDEV_CONFIG_F_IRQ tell the driver.
+ * UVDEV_IOC_GET_CONFIG - read config space bytes (@flags must be 0), e.g.
+ * after a reconnect.
  */
 struct uvdev_config_update {
 	__u32 offset;
@@ -271,5 +294,6 @@ struct uvdev_config_update {
 #define UVDEV_IOC_VQ_PUSH	_IOW(UVDEV_IOC_MAGIC, 0x15, struct uvdev_vq_push)
 #define UVDEV_IOC_VQ_IRQ	_IOW(UVDEV_IOC_MAGIC, 0x16, struct uvdev_vq_irq)
 #define UVDEV_IOC_SET_CONFIG	_IOW(UVDEV_IOC_MAGIC, 0x17, struct uvdev_config_update)
+#define UVDEV_IOC_GET_CONFIG	_IOW(UVDEV_IOC_MAGIC, 0x18, struct uvdev_config_update)
 
 #endif /* _UAPI_LINUX_UVDEV_H */

@@ -234,6 +234,41 @@ static void check_vq_errors(uint32_t head, uint32_t in_bytes)
 	free(buf);
 }
 
+static const char initial_config[8] = "uvdevcfg";
+
+/* Config space: read back, bounds, and an update that bumps the generation. */
+static void check_config(void)
+{
+	struct uvdev_config_update cu;
+	struct uvdev_dev_info info;
+	char buf[16] = { 0 };
+	uint32_t gen;
+
+	cu = (struct uvdev_config_update){ .offset = 0, .len = 8, .data = (uintptr_t)buf };
+	check_true("GET_CONFIG returns the config given at create",
+		   ioctl(dev_fd, UVDEV_IOC_GET_CONFIG, &cu) == 0 && !memcmp(buf, "uvdevcfg", 8));
+	cu.offset = 4;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_GET_CONFIG, &cu), EINVAL);
+	cu.offset = 0xffffffff;
+	cu.len = 2;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_SET_CONFIG, &cu), EINVAL);
+	cu = (struct uvdev_config_update){ .offset = 0, .len = 8, .data = 16 };
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_SET_CONFIG, &cu), EFAULT);
+	cu.flags = 2;
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_SET_CONFIG, &cu), EINVAL);
+	if (ioctl(dev_fd, UVDEV_IOC_DEV_INFO, &info))
+		exit(2);
+	gen = info.config_generation;
+	cu = (struct uvdev_config_update){ .offset = 2, .len = 3, .data = (uintptr_t)"ABC" };
+	check_true("SET_CONFIG", ioctl(dev_fd, UVDEV_IOC_SET_CONFIG, &cu) == 0);
+	cu = (struct uvdev_config_update){ .offset = 0, .len = 8, .data = (uintptr_t)buf };
+	check_true("GET_CONFIG sees it",
+		   ioctl(dev_fd, UVDEV_IOC_GET_CONFIG, &cu) == 0 && !memcmp(buf, "uvABCcfg", 8));
+	check_true("the generation moved",
+		   ioctl(dev_fd, UVDEV_IOC_DEV_INFO, &info) == 0 &&
+		   info.config_generation == gen + 1 && info.config_size == 8);
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "uapi-errors";
@@ -250,7 +285,8 @@ int main(int argc, char **argv)
 		perror(UVDEV_CONTROL_PATH);
 		return 2;
 	}
-	if (create(name, VIRTIO_ID_RNG, 1ULL << VIRTIO_F_VERSION_1, 1, 64, NULL, 0)) {
+	if (create(name, VIRTIO_ID_RNG, 1ULL << VIRTIO_F_VERSION_1, 1, 64,
+		   initial_config, sizeof(initial_config))) {
 		perror("create");
 		return 2;
 	}
@@ -277,6 +313,7 @@ int main(int argc, char **argv)
 		CHECK_ERR(write(dev_fd, &bogus, sizeof(bogus)), EINVAL);
 		CHECK_ERR(write(dev_fd, &bogus, 3), EINVAL);
 	}
+	check_config();
 	/* Ring ioctls before the driver set the queue up. */
 	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_POP, &pop), ENODEV);
 
