@@ -1,247 +1,473 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vtop: a top for userspace virtio devices (uvdev).
+ * vtop: a top for the virtqueues of uvdev devices. The sampling loop:
+ * collect a snapshot every interval, build the interval's view, hand it
+ * to the output (screen, text, JSON lines or CSV) and to the exporter,
+ * and remember which states were seen for --fail-on.
  */
-#include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "vtop.h"
-#include "vtop.skel.h"
+#include "cli.h"
+#include "collect.h"
+#include "events.h"
+#include "exporter.h"
+#include "output.h"
+#include "prom.h"
+#include "render.h"
+#include "view.h"
 
-static struct env {
-	bool verbose;
-	bool json;
-	bool raw_tp;
-	unsigned int interval;
-	long count;
-} env = {
-	.interval = 1,
-	.count = -1,
+enum output_kind {
+	OUT_SCREEN,
+	OUT_TEXT,
+	OUT_JSON,
+	OUT_CSV,
 };
 
-static volatile sig_atomic_t exiting;
-
-const char *argp_program_version = "vtop 0.1";
-static const char doc[] =
-"vtop: live per-device and per-queue statistics of uvdev devices.\n"
-"\n"
-"USAGE: vtop [-v] [-o text|json] [--raw-tp] [interval] [count]\n"
-"\n"
-"EXAMPLES:\n"
-"    vtop -o json 1 5   # five one-second samples as JSON lines\n"
-"    vtop --raw-tp      # use raw tracepoints even when module BTF exists\n";
-
-static const struct argp_option opts[] = {
-	{ "verbose", 'v', NULL, 0, "Show libbpf's log", 0 },
-	{ "output", 'o', "FORMAT", 0, "Output format: text (default) or json", 0 },
-	{ "raw-tp", 'r', NULL, 0, "Attach raw tracepoints instead of tp_btf", 0 },
-	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
-	{},
+struct run {
+	struct vtop_options opts;
+	enum output_kind out;
+	struct vtop_collector *collector;
+	const char *mode;
+	struct vtop_exporter *exporter;
+	struct vtop_screen *screen;
+	struct vtop_snapshot baseline;	/* for 'r' and the since-reset numbers */
+	struct vtop_snapshot prev;	/* start of the current interval */
+	struct vtop_event_batch events;
+	uint64_t interval_ms;
+	int64_t baseline_ms;		/* monotonic time of the baseline */
+	unsigned int states_seen;
+	bool csv_header_done;
 };
 
-static int parse_uint(const char *arg, unsigned long max, unsigned long *out)
+static volatile sig_atomic_t stop_requested;
+static int wake_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
 {
-	char *end;
+	int saved = errno;
+	ssize_t n;
 
-	errno = 0;
-	*out = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || *out > max)
-		return -1;
+	(void)sig;
+	stop_requested = 1;
+	n = write(wake_pipe[1], "x", 1);
+	(void)n;
+	errno = saved;
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK))
+		return -errno;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		return -errno;
+	/* A reader that goes away (vtop -o json | head) ends the run normally. */
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL))
+		return -errno;
 	return 0;
 }
 
-static error_t parse_arg(int key, char *arg, struct argp_state *state)
-{
-	static int pos;
-	unsigned long v;
-
-	switch (key) {
-	case 'v':
-		env.verbose = true;
-		break;
-	case 'o':
-		if (!strcmp(arg, "json"))
-			env.json = true;
-		else if (strcmp(arg, "text"))
-			argp_error(state, "unknown output format '%s' (use text or json)", arg);
-		break;
-	case 'r':
-		env.raw_tp = true;
-		break;
-	case 'h':
-		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
-		break;
-	case ARGP_KEY_ARG:
-		if (parse_uint(arg, 3600, &v) || (pos == 0 && v == 0))
-			argp_error(state, "invalid %s '%s'", pos ? "count" : "interval", arg);
-		if (pos == 0)
-			env.interval = v;
-		else if (pos == 1)
-			env.count = v;
-		else
-			argp_error(state, "too many arguments");
-		pos++;
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
-}
+static bool verbose;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	if (level == LIBBPF_DEBUG && !env.verbose)
-		return 0;
-	if (level == LIBBPF_INFO && !env.verbose)
+	if (level != LIBBPF_WARN && !verbose)
 		return 0;
 	return vfprintf(stderr, fmt, args);
 }
 
-static void on_signal(int sig)
+static int64_t now_ms(void)
 {
-	(void)sig;
-	exiting = 1;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Select the tp_btf or the raw_tp entry point of every handler. */
-static void select_entry_points(struct vtop_bpf *skel, bool use_btf)
+static struct vtop_render_info render_info(const struct run *r)
 {
-	struct bpf_program *prog;
+	return (struct vtop_render_info){
+		.mode = r->mode,
+		.interval_ms = r->interval_ms,
+		.since_reset_s = (double)(now_ms() - r->baseline_ms) / 1000,
+	};
+}
 
-	bpf_object__for_each_program(prog, skel->obj) {
-		const char *sec = bpf_program__section_name(prog);
-		bool is_btf = !strncmp(sec, "tp_btf/", 7);
+/* The next interval step up or down: 0.1 s to 1 min. */
+static uint64_t step_interval(uint64_t ms, bool longer)
+{
+	static const uint64_t steps[] = {
+		100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000,
+	};
+	size_t i, n = sizeof(steps) / sizeof(steps[0]);
 
-		bpf_program__set_autoload(prog, is_btf == use_btf);
+	if (longer) {
+		for (i = 0; i < n; i++)
+			if (steps[i] > ms)
+				return steps[i];
+		return ms;
+	}
+	for (i = n; i-- > 0;)
+		if (steps[i] < ms)
+			return steps[i];
+	return ms;
+}
+
+static void drain_wake_pipe(void)
+{
+	char buf[64];
+
+	while (read(wake_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+/*
+ * Wait until @deadline_ms, serving the keyboard meanwhile. Returns 1 when
+ * the keyboard asked for something (in @req), 0 when the deadline came,
+ * or -errno. A signal asks to quit.
+ */
+static int wait_until(struct run *r, int64_t deadline_ms, struct vtop_screen_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	for (;;) {
+		struct pollfd fds[2] = {
+			{ .fd = wake_pipe[0], .events = POLLIN },
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+		};
+		struct vtop_render_info info = render_info(r);
+		int64_t left = deadline_ms - now_ms();
+		int n;
+
+		if (stop_requested) {
+			req->quit = true;
+			return 1;
+		}
+		if (left <= 0)
+			return 0;
+		n = poll(fds, r->screen ? 2 : 1, left > 60000 ? 60000 : (int)left);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0 && fds[0].revents)
+			drain_wake_pipe();
+		/* Also after EINTR: SIGWINCH leaves a KEY_RESIZE to read. */
+		if (r->screen)
+			vtop_screen_input(r->screen, &info, req);
+		if (req->quit || req->reset || req->interval_steps)
+			return 1;
 	}
 }
 
-static int sum_percpu(int fd, __u32 key, __u64 *out)
+static int publish_metrics(struct run *r, const struct vtop_view *v)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 *vals;
-	int err, i;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int err;
 
-	if (ncpu < 0)
-		return ncpu;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	err = bpf_map_lookup_elem(fd, &key, vals);
-	*out = 0;
-	if (!err)
-		for (i = 0; i < ncpu; i++)
-			*out += vals[i];
-	free(vals);
+	mem = open_memstream(&body, &len);
+	if (!mem)
+		return -errno;
+	err = vtop_prom_render(mem, v, r->mode);
+	if (fclose(mem) && !err)
+		err = -EIO;
+	if (err) {
+		free(body);
+		return err;
+	}
+	vtop_exporter_publish(r->exporter, body, len);
+	return 0;
+}
+
+/* The screen's view: the interval's, or everything since the baseline. */
+static int show_on_screen(struct run *r, struct vtop_view *interval,
+			  const struct vtop_snapshot *cur)
+{
+	struct vtop_render_info info = render_info(r);
+	struct vtop_view since;
+	int err;
+
+	if (!vtop_screen_cumulative(r->screen)) {
+		vtop_screen_update(r->screen, interval, &r->events, &info);
+		return 0;
+	}
+	err = vtop_view_build(&since, &r->baseline, cur, &r->opts.states);
+	if (err)
+		return err;
+	vtop_screen_update(r->screen, &since, &r->events, &info);
+	vtop_view_free(&since);
+	return 0;
+}
+
+static int emit(struct run *r, struct vtop_view *v, const struct vtop_snapshot *cur)
+{
+	struct vtop_render_info info = render_info(r);
+	int err = 0;
+
+	switch (r->out) {
+	case OUT_SCREEN:
+		return show_on_screen(r, v, cur);
+	case OUT_TEXT:
+		err = vtop_render_text(stdout, v, &r->events, &info);
+		break;
+	case OUT_JSON:
+		err = vtop_output_json(stdout, v, &r->events, r->mode);
+		break;
+	case OUT_CSV:
+		if (!r->csv_header_done) {
+			err = vtop_output_csv_header(stdout);
+			r->csv_header_done = true;
+		}
+		if (!err)
+			err = vtop_output_csv(stdout, v);
+		break;
+	}
+	if (fflush(stdout) && !err)
+		err = -errno;
 	return err;
 }
 
-static int print_sample(struct vtop_bpf *skel)
+/* One interval ends: collect, build, output. */
+static int sample(struct run *r)
 {
-	int lc_fd = bpf_map__fd(skel->maps.lifecycle_counts);
-	int dev_fd = bpf_map__fd(skel->maps.devices);
-	__u64 created, destroyed;
-	struct vtop_dev info;
-	__u32 key, next;
-	bool first = true, have_key = false;
+	struct vtop_snapshot cur;
+	struct vtop_view v;
+	int err, n;
+
+	err = vtop_collect(r->collector, &cur);
+	if (err) {
+		fprintf(stderr, "vtop: cannot read the BPF maps: %s\n", strerror(-err));
+		return err;
+	}
+	/* Events are a bonus: a failure to read them does not end the run. */
+	n = vtop_collect_events(r->collector, vtop_event_batch_add, &r->events);
+	if (n < 0 && r->opts.verbose)
+		fprintf(stderr, "vtop: cannot read the events: %s\n", strerror(-n));
+	vtop_event_batch_name(&r->events, &r->prev, &cur);
+	err = vtop_view_build(&v, &r->prev, &cur, &r->opts.states);
+	if (err) {
+		fprintf(stderr, "vtop: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	vtop_view_filter(&v, r->opts.filter);
+	r->states_seen |= vtop_view_states_seen(&v);
+	if (r->exporter) {
+		err = publish_metrics(r, &v);
+		if (err) {
+			fprintf(stderr, "vtop: cannot render the metrics: %s\n", strerror(-err));
+			goto cleanup;
+		}
+	}
+	err = emit(r, &v, &cur);
+	if (err && err != -EPIPE)
+		fprintf(stderr, "vtop: cannot write the output: %s\n", strerror(-err));
+
+cleanup:
+	vtop_view_free(&v);
+	vtop_event_batch_reset(&r->events);
+	vtop_snapshot_free(&r->prev);
+	r->prev = cur;
+	return err;
+}
+
+/* Start over from now: a new baseline and a new interval. */
+static int reset_baseline(struct run *r)
+{
 	int err;
 
-	err = sum_percpu(lc_fd, VTOP_LC_DEV_CREATE, &created);
+	vtop_snapshot_free(&r->baseline);
+	vtop_snapshot_free(&r->prev);
+	err = vtop_collect(r->collector, &r->baseline);
 	if (!err)
-		err = sum_percpu(lc_fd, VTOP_LC_DEV_DESTROY, &destroyed);
+		err = vtop_collect(r->collector, &r->prev);
+	if (err) {
+		fprintf(stderr, "vtop: cannot read the BPF maps: %s\n", strerror(-err));
+		return err;
+	}
+	r->baseline_ms = now_ms();
+	return 0;
+}
+
+/* The exporter answers from the start, with totals and no rates yet. */
+static int publish_first(struct run *r)
+{
+	struct vtop_view v;
+	int err;
+
+	err = vtop_view_build(&v, NULL, &r->prev, &r->opts.states);
 	if (err)
 		return err;
+	err = publish_metrics(r, &v);
+	vtop_view_free(&v);
+	return err;
+}
 
-	if (env.json)
-		printf("{\"time\":%ld,\"dev_create\":%llu,\"dev_destroy\":%llu,\"devices\":[",
-		       (long)time(NULL), (unsigned long long)created,
-		       (unsigned long long)destroyed);
-	else
-		printf("created %llu destroyed %llu\n", (unsigned long long)created,
-		       (unsigned long long)destroyed);
+static int run_loop(struct run *r)
+{
+	long long left = r->opts.count;
+	int64_t deadline;
+	int err;
 
-	while (!bpf_map_get_next_key(dev_fd, have_key ? &key : NULL, &next)) {
-		key = next;
-		have_key = true;
-		if (bpf_map_lookup_elem(dev_fd, &key, &info))
+	err = reset_baseline(r);
+	if (!err && r->exporter)
+		err = publish_first(r);
+	if (err)
+		return err;
+	deadline = now_ms() + (int64_t)r->interval_ms;
+	while (!stop_requested) {
+		struct vtop_screen_request req;
+		int woke = wait_until(r, deadline, &req);
+
+		if (woke < 0)
+			return woke;
+		if (req.quit)
+			break;
+		if (req.reset) {
+			err = reset_baseline(r);
+			if (err)
+				return err;
+			vtop_event_batch_reset(&r->events);
+			deadline = now_ms() + (int64_t)r->interval_ms;
+		}
+		if (req.interval_steps) {
+			int64_t start = deadline - (int64_t)r->interval_ms;
+
+			for (; req.interval_steps > 0; req.interval_steps--)
+				r->interval_ms = step_interval(r->interval_ms, true);
+			for (; req.interval_steps < 0; req.interval_steps++)
+				r->interval_ms = step_interval(r->interval_ms, false);
+			deadline = start + (int64_t)r->interval_ms;
+			if (r->screen) {
+				struct vtop_render_info info = render_info(r);
+
+				vtop_screen_redraw(r->screen, &info);
+			}
+		}
+		if (woke)
 			continue;
-		if (env.json)
-			printf("%s{\"dev\":%u,\"name\":\"%s\",\"device_id\":%u,\"queues\":%u}",
-			       first ? "" : ",", key, info.name, info.device_id,
-			       info.num_queues);
-		else
-			printf("  dev %u %-16s device_id %u queues %u\n", key, info.name,
-			       info.device_id, info.num_queues);
-		first = false;
+		err = sample(r);
+		if (err)
+			return err;
+		if (left > 0 && --left == 0)
+			break;
+		deadline += (int64_t)r->interval_ms;
+		if (deadline <= now_ms())
+			deadline = now_ms() + (int64_t)r->interval_ms;
 	}
-	if (env.json)
-		printf("]}\n");
-	fflush(stdout);
+	return 0;
+}
+
+static enum output_kind pick_output(const struct vtop_options *opts)
+{
+	switch (opts->format) {
+	case VTOP_FORMAT_JSON:
+		return OUT_JSON;
+	case VTOP_FORMAT_CSV:
+		return OUT_CSV;
+	case VTOP_FORMAT_TEXT:
+		return OUT_TEXT;
+	default:
+		return isatty(STDOUT_FILENO) && isatty(STDIN_FILENO) ? OUT_SCREEN : OUT_TEXT;
+	}
+}
+
+static int open_everything(struct run *r)
+{
+	struct vtop_collect_opts copts = { .force_raw_tp = r->opts.raw_tp, .measure_cost = true };
+	char err[256];
+
+	if (!r->opts.raw_tp && access("/sys/kernel/btf/uvdev", F_OK) &&
+	    !access("/sys/module/uvdev", F_OK)) {
+		copts.force_raw_tp = true;
+		if (r->opts.verbose)
+			fprintf(stderr, "vtop: the uvdev module has no BTF (/sys/kernel/btf/uvdev "
+				"is missing): using raw_tp\n");
+	}
+	r->collector = vtop_collector_open(&copts, err, sizeof(err));
+	if (!r->collector) {
+		fprintf(stderr, "vtop: %s\n", err);
+		return -1;
+	}
+	r->mode = vtop_collector_mode(r->collector);
+	fprintf(stderr, "vtop: attached (%s)\n", r->mode);
+	if (r->opts.exporter) {
+		r->exporter = vtop_exporter_start(r->opts.exporter_host, r->opts.exporter_port,
+						  err, sizeof(err));
+		if (!r->exporter) {
+			fprintf(stderr, "vtop: exporter: %s\n", err);
+			return -1;
+		}
+		if (r->opts.verbose)
+			fprintf(stderr, "vtop: serving metrics on port %u\n",
+				vtop_exporter_port(r->exporter));
+	}
+	if (r->out == OUT_SCREEN) {
+		r->screen = vtop_screen_open(r->opts.filter, err, sizeof(err));
+		if (!r->screen) {
+			fprintf(stderr, "vtop: %s: plain text instead\n", err);
+			r->out = OUT_TEXT;
+		}
+	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct argp argp = { opts, parse_arg, NULL, doc, NULL, NULL, NULL };
-	struct vtop_bpf *skel = NULL;
-	bool use_btf;
-	int err;
+	struct run *r;
+	int status, err;
 
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
-	if (err)
-		return 2;
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		fprintf(stderr, "vtop: out of memory\n");
+		return VTOP_EXIT_RUNTIME;
+	}
+	status = vtop_parse_args(argc, argv, &r->opts, stderr);
+	if (status || r->opts.exit_now)
+		goto cleanup;
+	verbose = r->opts.verbose;
 	libbpf_set_print(libbpf_print);
-
-	if (access("/sys/module/uvdev", F_OK)) {
-		fprintf(stderr, "vtop: the uvdev module is not loaded (load it with 'modprobe uvdev' or 'insmod uvdev.ko')\n");
-		return 2;
-	}
-	use_btf = !env.raw_tp && !access("/sys/kernel/btf/uvdev", F_OK);
-
-	skel = vtop_bpf__open();
-	if (!skel) {
-		err = -errno;
-		fprintf(stderr, "vtop: cannot open the BPF object: %s\n", strerror(errno));
+	r->interval_ms = r->opts.interval_ms;
+	r->out = pick_output(&r->opts);
+	if (install_signals()) {
+		fprintf(stderr, "vtop: cannot set up signal handling: %s\n", strerror(errno));
+		status = VTOP_EXIT_RUNTIME;
 		goto cleanup;
 	}
-	select_entry_points(skel, use_btf);
-	err = vtop_bpf__load(skel);
-	if (err) {
-		fprintf(stderr, "vtop: cannot load the BPF programs: %s%s\n", strerror(-err),
-			err == -EPERM ? " (vtop needs root or CAP_BPF+CAP_PERFMON)" : "");
+	if (open_everything(r)) {
+		status = VTOP_EXIT_RUNTIME;
 		goto cleanup;
 	}
-	err = vtop_bpf__attach(skel);
-	if (err) {
-		fprintf(stderr, "vtop: cannot attach to the uvdev tracepoints: %s\n", strerror(-err));
-		goto cleanup;
+	err = run_loop(r);
+	if (err == -EPIPE)
+		err = 0;	/* the reader is gone: a normal end */
+	if (err && r->screen) {
+		/* Errors were printed under the screen: say it again after. */
+		vtop_screen_close(r->screen);
+		r->screen = NULL;
+		fprintf(stderr, "vtop: stopped: %s\n", strerror(-err));
 	}
-	fprintf(stderr, "vtop: attached (%s)\n", use_btf ? "tp_btf" : "raw_tp");
-
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	while (!exiting && env.count != 0) {
-		sleep(env.interval);
-		err = print_sample(skel);
-		if (err) {
-			fprintf(stderr, "vtop: cannot read the BPF maps: %s\n", strerror(-err));
-			goto cleanup;
-		}
-		if (env.count > 0)
-			env.count--;
-	}
+	status = vtop_exit_status(err, r->states_seen, r->opts.fail_on);
 
 cleanup:
-	vtop_bpf__destroy(skel);
-	return err ? 1 : 0;
+	vtop_screen_close(r->screen);
+	vtop_exporter_stop(r->exporter);
+	vtop_snapshot_free(&r->prev);
+	vtop_snapshot_free(&r->baseline);
+	vtop_collector_close(r->collector);
+	free(r);
+	return status;
 }

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interval views from two snapshots: rates, interval percentiles from the
+ * histogram deltas, totals, states, filter (tools/vtop/view.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <uapi/uvdev.h>
+#include <uapi/uvdev_trace.h>
+
+#include "view.h"
+#include "vtop_fixture.h"
+
+static const struct vtop_state_opts opts = { .stall_ms = 1000, .irq_ms = 1000 };
+
+/* blk0 (dev 1) with queue 0, sampled at 1 s and 3 s. */
+static void two_samples(struct fixture *older, struct fixture *newer)
+{
+	struct vtop_queue_snap *o, *n;
+	struct vtop_dev_snap *od, *nd;
+
+	fixture_init(older, 1 * SEC, 1700000000000);
+	fixture_init(newer, 3 * SEC, 1700000002000);
+	od = fixture_dev(older, 1, "blk0", STATUS_RUNNING);
+	nd = fixture_dev(newer, 1, "blk0", STATUS_RUNNING);
+	o = fixture_queue(older, 1, 0);
+	n = fixture_queue(newer, 1, 0);
+
+	o->stats.kicks[UVDEV_TRACE_KICK_EVENTFD] = 10;
+	n->stats.kicks[UVDEV_TRACE_KICK_EVENTFD] = 26;
+	n->stats.kicks[UVDEV_TRACE_KICK_DEFERRED] = 4;	/* 20 kicks in 2 s */
+	o->stats.pops = 100;
+	n->stats.pops = 300;
+	o->stats.pushes = 90;
+	n->stats.pushes = 290;
+	n->stats.pop_bytes = 409600;
+	n->stats.push_bytes = 2048;
+	o->stats.irq_injects = 50;
+	n->stats.irq_injects = 250;
+	n->stats.irq_delivers[UVDEV_TRACE_IRQ_HANDLED] = 150;
+	n->stats.irq_delivers[UVDEV_TRACE_IRQ_SPURIOUS] = 50;
+
+	/* Old samples in slot 5 must not move the interval's percentiles. */
+	o->stats.wait_hist[5] = 1000;
+	n->stats.wait_hist[5] = 1000;
+	/* The interval: 98 in [1024, 2047] ns and 2 in [2^20, 2^21) ns. */
+	n->stats.wait_hist[10] = 98;
+	n->stats.wait_hist[20] = 2;
+	o->stats.wait_sum_ns = 5000;
+	n->stats.wait_sum_ns = 5000 + 100 * 3000;
+
+	n->stats.service_hist[12] = 200;		/* [4096, 8191] */
+	n->stats.service_sum_ns = 200 * 5000;
+	n->stats.irq_hist[0] = 200;			/* 0 and 1 ns */
+
+	n->inflight = 3;
+	n->oldest_pop_ns = 3 * SEC - 250 * MS;
+
+	od->stats.msgs[UVDEV_MSG_SET_STATUS][UVDEV_TRACE_MSG_OK] = 5;
+	nd->stats.msgs[UVDEV_MSG_SET_STATUS][UVDEV_TRACE_MSG_OK] = 15;
+	nd->stats.msgs[UVDEV_MSG_RESET][UVDEV_TRACE_MSG_TIMEOUT] = 1;
+	nd->stats.msg_hist[UVDEV_MSG_SET_STATUS][14] = 10;	/* [16384, 32767] */
+	nd->stats.msg_hist[UVDEV_MSG_RESET][30] = 1;
+	od->stats.msg_hist[UVDEV_MSG_SET_STATUS][14] = 0;
+
+	older->snap.bpf_run_ns = 1000;
+	older->snap.bpf_run_cnt = 10;
+	newer->snap.bpf_run_ns = 5000;
+	newer->snap.bpf_run_cnt = 50;
+}
+
+static void rates_over_the_interval(void **state)
+{
+	struct fixture older, newer;
+	const struct vtop_queue_row *q;
+	struct vtop_view v;
+
+	(void)state;
+	two_samples(&older, &newer);
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	assert_int_equal(v.interval_ns, 2 * SEC);
+	assert_int_equal(v.ndevs, 1);
+	assert_int_equal(v.nqueues, 1);
+	q = &v.queues[0];
+	assert_int_equal(q->kicks_all, 20);
+	assert_int_equal(q->kicks[UVDEV_TRACE_KICK_EVENTFD], 16);
+	assert_int_equal(q->kicks[UVDEV_TRACE_KICK_DEFERRED], 4);
+	assert_true(q->kicks_ps == 10.0);
+	assert_true(q->pops_ps == 100.0);
+	assert_true(q->pushes_ps == 100.0);
+	assert_true(q->irqs_ps == 100.0);
+	assert_true(q->irqs_delivered_ps == 100.0);
+	assert_true(q->pop_bytes_ps == 204800.0);
+	assert_true(q->push_bytes_ps == 1024.0);
+	assert_int_equal(q->cur.inflight, 3);
+	assert_true(q->oldest_ms == 250.0);
+	assert_true(v.kicks_ps == 10.0);
+	assert_true(v.irqs_ps == 100.0);
+	/* (5000 - 1000) ns over (50 - 10) runs. */
+	assert_true(v.bpf_ns_per_run == 100.0);
+	assert_int_equal(v.bpf_run_cnt, 50);
+	vtop_view_free(&v);
+}
+
+static void percentiles_from_the_delta(void **state)
+{
+	struct fixture older, newer;
+	const struct vtop_queue_row *q;
+	struct vtop_view v;
+
+	(void)state;
+	two_samples(&older, &newer);
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	q = &v.queues[0];
+	assert_int_equal(q->wait.count, 100);
+	assert_int_equal(q->wait_hist[5], 0);
+	/* p50: rank 50 of 98 in [1024, 2047]: 1024 + 50/98 * 1023. */
+	assert_int_equal(q->wait.p50_ns, 1545);
+	/* p99: rank 99, the first of 2 in [2^20, 2^21 - 1]: half way. */
+	assert_int_equal(q->wait.p99_ns, 1048576 + 524287);
+	assert_int_equal(q->wait.avg_ns, 3000);
+	assert_int_equal(q->service.count, 200);
+	assert_int_equal(q->service.p50_ns, 4096 + 4095 / 2);
+	assert_int_equal(q->service.p99_ns, 4096 + (uint64_t)(0.99 * 4095));
+	assert_int_equal(q->service.avg_ns, 5000);
+	assert_int_equal(q->irq.count, 200);
+	assert_int_equal(q->irq.p99_ns, 0);
+	vtop_view_free(&v);
+}
+
+static void device_messages(void **state)
+{
+	struct fixture older, newer;
+	const struct vtop_dev_row *d;
+	struct vtop_view v;
+
+	(void)state;
+	two_samples(&older, &newer);
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	d = &v.devs[0];
+	assert_string_equal(d->name, "blk0");
+	assert_true(d->known);
+	assert_int_equal(d->msgs, 11);
+	assert_true(d->msgs_ps == 5.5);
+	assert_int_equal(d->timeouts, 1);
+	assert_int_equal(d->timeouts_total, 1);
+	assert_int_equal(d->msgs_total, 16);
+	assert_int_equal(d->msgs_by[UVDEV_MSG_SET_STATUS][UVDEV_TRACE_MSG_OK], 10);
+	assert_int_equal(d->msg.count, 11);
+	/* 10 of 11 in slot 14; p99 (rank 10.89) is in slot 30. */
+	assert_in_range(d->msg.p50_ns, 16384, 32767);
+	assert_in_range(d->msg.p99_ns, 1ULL << 30, (1ULL << 31) - 1);
+	assert_true(d->oldest_msg_ms < 0);
+	vtop_view_free(&v);
+}
+
+static void new_device_counts_from_zero(void **state)
+{
+	struct fixture older, newer;
+	struct vtop_queue_snap *q;
+	const struct vtop_queue_row *row;
+	struct vtop_view v;
+
+	(void)state;
+	two_samples(&older, &newer);
+	fixture_dev(&newer, 2, "rng0", STATUS_RUNNING);
+	q = fixture_queue(&newer, 2, 0);
+	q->stats.pops = 40;
+	q->stats.wait_hist[3] = 40;
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	row = vtop_view_queue(&v, 2, 0);
+	assert_non_null(row);
+	assert_int_equal(row->pops, 40);
+	assert_true(row->pops_ps == 20.0);
+	assert_int_equal(row->wait.count, 40);
+	assert_in_range(row->wait.p50_ns, 8, 15);
+	vtop_view_free(&v);
+}
+
+static void restarted_counters_count_from_zero(void **state)
+{
+	struct fixture older, newer;
+	struct vtop_view v;
+
+	(void)state;
+	two_samples(&older, &newer);
+	/* The entry went away and came back: its counters are below the old ones. */
+	older.queues[0].stats.pops = 10000;
+	newer.queues[0].stats.pops = 30;
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	assert_int_equal(v.queues[0].pops, 30);
+	/* Every counter from zero, not only the one that went back. */
+	assert_int_equal(v.queues[0].kicks_all, 30);
+	assert_int_equal(v.queues[0].wait.count, 1100);
+	vtop_view_free(&v);
+}
+
+static void without_older_rates_are_zero(void **state)
+{
+	struct fixture older, newer;
+	struct vtop_view v;
+
+	(void)state;
+	two_samples(&older, &newer);
+	assert_int_equal(vtop_view_build(&v, NULL, &newer.snap, &opts), 0);
+	assert_int_equal(v.interval_ns, 0);
+	assert_true(v.queues[0].kicks_ps == 0);
+	assert_int_equal(v.queues[0].pops, 300);
+	assert_true(v.bpf_ns_per_run < 0);
+	assert_int_equal(v.queues[0].state, VTOP_STATE_OK);
+	vtop_view_free(&v);
+}
+
+static void queue_of_unknown_device(void **state)
+{
+	struct fixture newer;
+	const struct vtop_dev_row *d;
+	struct vtop_view v;
+
+	(void)state;
+	fixture_init(&newer, 5 * SEC, 0);
+	fixture_dev(&newer, 1, "blk0", STATUS_RUNNING);
+	fixture_queue(&newer, 1, 0);
+	fixture_queue(&newer, 7, 0);
+	fixture_queue(&newer, 7, 1)->state.ready = 0;
+	assert_int_equal(vtop_view_build(&v, NULL, &newer.snap, &opts), 0);
+	assert_int_equal(v.ndevs, 2);
+	d = vtop_view_dev(&v, 7);
+	assert_non_null(d);
+	assert_false(d->known);
+	assert_string_equal(d->name, "dev7");
+	assert_int_equal(d->nqueues, 2);
+	assert_int_equal(v.queues[d->first_queue].state, VTOP_STATE_IDLE);
+	assert_int_equal(v.queues[d->first_queue + 1].state, VTOP_STATE_NOT_READY);
+	assert_int_equal(d->state, VTOP_STATE_NOT_READY);
+	vtop_view_free(&v);
+}
+
+static void unsorted_snapshot(void **state)
+{
+	struct fixture newer;
+	struct vtop_view v;
+
+	(void)state;
+	fixture_init(&newer, 5 * SEC, 0);
+	fixture_queue(&newer, 3, 1);
+	fixture_queue(&newer, 1, 0);
+	fixture_queue(&newer, 3, 0);
+	fixture_dev(&newer, 3, "net0", STATUS_RUNNING);
+	fixture_dev(&newer, 1, "blk0", STATUS_RUNNING);
+	assert_int_equal(vtop_view_build(&v, NULL, &newer.snap, &opts), 0);
+	assert_int_equal(v.ndevs, 2);
+	assert_string_equal(v.devs[0].name, "blk0");
+	assert_string_equal(v.devs[1].name, "net0");
+	assert_int_equal(v.devs[1].nqueues, 2);
+	assert_int_equal(v.queues[v.devs[1].first_queue].cur.queue, 0);
+	assert_int_equal(v.queues[v.devs[1].first_queue + 1].cur.queue, 1);
+	vtop_view_free(&v);
+}
+
+static void device_state_is_worst_of_queues(void **state)
+{
+	struct fixture older, newer;
+	struct vtop_view v;
+
+	(void)state;
+	two_samples(&older, &newer);
+	fixture_queue(&older, 1, 1);
+	fixture_queue(&newer, 1, 1)->state.work_since_ns = 1 * SEC;	/* 2 s ago */
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	assert_int_equal(v.queues[0].state, VTOP_STATE_OK);
+	assert_int_equal(v.queues[1].state, VTOP_STATE_STALLED);
+	assert_int_equal(v.devs[0].own_state, VTOP_STATE_OK);
+	assert_int_equal(v.devs[0].state, VTOP_STATE_STALLED);
+	vtop_view_free(&v);
+
+	/* All quiet: the device and its queues are idle. */
+	fixture_init(&older, 1 * SEC, 0);
+	fixture_init(&newer, 2 * SEC, 0);
+	fixture_dev(&older, 1, "blk0", STATUS_RUNNING);
+	fixture_dev(&newer, 1, "blk0", STATUS_RUNNING);
+	fixture_queue(&older, 1, 0)->stats.pops = 5;
+	fixture_queue(&newer, 1, 0)->stats.pops = 5;
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	assert_int_equal(v.queues[0].state, VTOP_STATE_IDLE);
+	assert_int_equal(v.devs[0].state, VTOP_STATE_IDLE);
+	vtop_view_free(&v);
+}
+
+static void filter_by_glob(void **state)
+{
+	struct fixture newer;
+	struct vtop_view v;
+
+	(void)state;
+	fixture_init(&newer, 5 * SEC, 0);
+	fixture_dev(&newer, 1, "blk0", STATUS_RUNNING);
+	fixture_dev(&newer, 2, "rng0", STATUS_RUNNING | VTOP_STATUS_NEEDS_RESET);
+	fixture_queue(&newer, 1, 0);
+	fixture_queue(&newer, 1, 1);
+	fixture_queue(&newer, 2, 0);
+	assert_int_equal(vtop_view_build(&v, NULL, &newer.snap, &opts), 0);
+	assert_true(vtop_view_states_seen(&v) & VTOP_STATE_BIT(VTOP_STATE_NEEDS_RESET));
+
+	vtop_view_filter(&v, "blk*");
+	assert_true(v.devs[0].visible);
+	assert_true(v.queues[0].visible && v.queues[1].visible);
+	assert_false(v.devs[1].visible);
+	assert_false(v.queues[2].visible);
+	assert_false(vtop_view_states_seen(&v) & VTOP_STATE_BIT(VTOP_STATE_NEEDS_RESET));
+
+	vtop_view_filter(&v, "blk0/1");
+	assert_true(v.devs[0].visible);
+	assert_false(v.queues[0].visible);
+	assert_true(v.queues[1].visible);
+	assert_false(v.devs[1].visible);
+
+	vtop_view_filter(&v, "*/0");
+	assert_true(v.queues[0].visible && v.queues[2].visible);
+	assert_false(v.queues[1].visible);
+	assert_true(v.devs[1].visible);
+
+	vtop_view_filter(&v, "nothing");
+	assert_int_equal(vtop_view_states_seen(&v), 0);
+
+	vtop_view_filter(&v, NULL);
+	assert_true(v.devs[1].visible && v.queues[1].visible);
+	vtop_view_free(&v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rates_over_the_interval),
+		cmocka_unit_test(percentiles_from_the_delta),
+		cmocka_unit_test(device_messages),
+		cmocka_unit_test(new_device_counts_from_zero),
+		cmocka_unit_test(restarted_counters_count_from_zero),
+		cmocka_unit_test(without_older_rates_are_zero),
+		cmocka_unit_test(queue_of_unknown_device),
+		cmocka_unit_test(unsorted_snapshot),
+		cmocka_unit_test(device_state_is_worst_of_queues),
+		cmocka_unit_test(filter_by_glob),
+	};
+
+	return cmocka_run_group_tests_name("vtop_view", tests, NULL, NULL);
+}

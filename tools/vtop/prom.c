@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Prometheus text format (see prom.h). Metric names follow the Prometheus
+ * conventions: base units (seconds, bytes), _total on counters, one HELP
+ * and TYPE line per family.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "escape.h"
+#include "hist.h"
+#include "names.h"
+#include "prom.h"
+
+void vtop_prom_put_seconds(FILE *out, uint64_t ns)
+{
+	char frac[16];
+	int len;
+
+	len = snprintf(frac, sizeof(frac), "%09" PRIu64, ns % UINT64_C(1000000000));
+	while (len > 0 && frac[len - 1] == '0')
+		frac[--len] = '\0';
+	if (len)
+		fprintf(out, "%" PRIu64 ".%s", ns / UINT64_C(1000000000), frac);
+	else
+		fprintf(out, "%" PRIu64, ns / UINT64_C(1000000000));
+}
+
+static void family(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* "name{device="..",queue=".."": the caller adds labels and the value. */
+static void series(FILE *out, const char *name, const char *suffix,
+		   const struct vtop_dev_row *d, const struct vtop_queue_row *q)
+{
+	fprintf(out, "%s%s{device=", name, suffix);
+	vtop_put_prom_label(out, d->name, sizeof(d->name));
+	if (q)
+		fprintf(out, ",queue=\"%u\"", q->cur.queue);
+}
+
+static void label(FILE *out, const char *key, const char *value)
+{
+	fprintf(out, ",%s=", key);
+	vtop_put_prom_label(out, value, strlen(value));
+}
+
+static void value_u64(FILE *out, uint64_t v)
+{
+	fprintf(out, "} %" PRIu64 "\n", v);
+}
+
+static void value_seconds(FILE *out, uint64_t ns)
+{
+	fputs("} ", out);
+	vtop_prom_put_seconds(out, ns);
+	fputc('\n', out);
+}
+
+/*
+ * Buckets for the log2 slots below this one (up to 2^40 - 1 ns, 18 min);
+ * the slower slots are only in +Inf. It keeps the series per histogram
+ * few and fixed.
+ */
+#define BUCKET_SLOTS	(VTOP_HIST_SLOTS - 1 < 40 ? VTOP_HIST_SLOTS - 1 : 40)
+
+/*
+ * A log2 histogram as cumulative buckets: slot i holds integer
+ * nanoseconds up to hist_slot_high(i).
+ */
+static void histogram(FILE *out, const char *name, const struct vtop_dev_row *d,
+		      const struct vtop_queue_row *q, const char *type,
+		      const __u64 *slots, uint64_t sum_ns)
+{
+	uint64_t cumulative = 0;
+	unsigned int i;
+
+	for (i = 0; i < BUCKET_SLOTS; i++) {
+		cumulative += slots[i];
+		series(out, name, "_bucket", d, q);
+		if (type)
+			label(out, "type", type);
+		fputs(",le=\"", out);
+		vtop_prom_put_seconds(out, hist_slot_high(i));
+		fprintf(out, "\"} %" PRIu64 "\n", cumulative);
+	}
+	for (; i < VTOP_HIST_SLOTS; i++)
+		cumulative += slots[i];
+	series(out, name, "_bucket", d, q);
+	if (type)
+		label(out, "type", type);
+	fprintf(out, ",le=\"+Inf\"} %" PRIu64 "\n", cumulative);
+	series(out, name, "_sum", d, q);
+	if (type)
+		label(out, "type", type);
+	value_seconds(out, sum_ns);
+	series(out, name, "_count", d, q);
+	if (type)
+		label(out, "type", type);
+	value_u64(out, cumulative);
+}
+
+static void global_metrics(FILE *out, const struct vtop_view *v, const char *mode)
+{
+	family(out, "vtop_info", "gauge", "vtop's attach mode (tp_btf or raw_tp); always 1.");
+	fputs("vtop_info{mode=", out);
+	vtop_put_prom_label(out, mode, strlen(mode));
+	fputs("} 1\n", out);
+	family(out, "vtop_bpf_run_seconds_total", "counter",
+	       "Time spent in vtop's own BPF programs.");
+	fputs("vtop_bpf_run_seconds_total ", out);
+	vtop_prom_put_seconds(out, v->bpf_run_ns);
+	fputc('\n', out);
+	family(out, "vtop_bpf_runs_total", "counter", "Runs of vtop's own BPF programs.");
+	fprintf(out, "vtop_bpf_runs_total %" PRIu64 "\n", v->bpf_run_cnt);
+	family(out, "uvdev_devices_created_total", "counter",
+	       "uvdev devices created since vtop attached.");
+	fprintf(out, "uvdev_devices_created_total %" PRIu64 "\n",
+		v->lifecycle[VTOP_LC_DEV_CREATE]);
+	family(out, "uvdev_devices_destroyed_total", "counter",
+	       "uvdev devices destroyed since vtop attached.");
+	fprintf(out, "uvdev_devices_destroyed_total %" PRIu64 "\n",
+		v->lifecycle[VTOP_LC_DEV_DESTROY]);
+}
+
+/* One family with one plain value per device. */
+static void device_family(FILE *out, const struct vtop_view *v, const char *name,
+			  const char *type, const char *help,
+			  uint64_t (*get)(const struct vtop_dev_row *d))
+{
+	size_t i;
+
+	family(out, name, type, help);
+	for (i = 0; i < v->ndevs; i++) {
+		series(out, name, "", &v->devs[i], NULL);
+		value_u64(out, get(&v->devs[i]));
+	}
+}
+
+static uint64_t dev_status(const struct vtop_dev_row *d)
+{
+	return d->cur.info.status;
+}
+
+static uint64_t dev_broken(const struct vtop_dev_row *d)
+{
+	return d->cur.info.broken ? 1 : 0;
+}
+
+static uint64_t dev_msgs_inflight(const struct vtop_dev_row *d)
+{
+	return d->cur.msgs_inflight;
+}
+
+static uint64_t dev_config_injects(const struct vtop_dev_row *d)
+{
+	return d->cur.stats.config_irq_injects;
+}
+
+static uint64_t dev_config_delivers(const struct vtop_dev_row *d)
+{
+	return d->cur.stats.config_irq_delivers;
+}
+
+static uint64_t dev_status_changes(const struct vtop_dev_row *d)
+{
+	return d->cur.stats.status_changes;
+}
+
+static uint64_t age_ns(uint64_t since_ns, uint64_t now_ns)
+{
+	return since_ns && since_ns < now_ns ? now_ns - since_ns : 0;
+}
+
+/* Types with a name, and others once they were seen. */
+static bool msg_type_exported(const struct vtop_dev_row *d, unsigned int type)
+{
+	unsigned int r;
+
+	if (vtop_msg_type_name(type))
+		return true;
+	for (r = 0; r < VTOP_MSG_RESULTS; r++)
+		if (d->cur.stats.msgs[type][r])
+			return true;
+	return false;
+}
+
+static void device_metrics(FILE *out, const struct vtop_view *v)
+{
+	unsigned int t, r, s;
+	char buf[16];
+	size_t i;
+
+	family(out, "uvdev_device_info", "gauge",
+	       "A uvdev device: its id and virtio device id; always 1.");
+	for (i = 0; i < v->ndevs; i++) {
+		const struct vtop_dev_row *d = &v->devs[i];
+
+		series(out, "uvdev_device_info", "", d, NULL);
+		fprintf(out, ",dev=\"%u\",device_id=\"%u\",num_queues=\"%u\"} 1\n", d->cur.dev,
+			d->cur.info.device_id, d->cur.info.num_queues);
+	}
+	device_family(out, v, "uvdev_device_status", "gauge", "The virtio status byte.",
+		      dev_status);
+	device_family(out, v, "uvdev_device_broken", "gauge",
+		      "1 when a control message timed out and the device is broken.",
+		      dev_broken);
+	family(out, "uvdev_device_state", "gauge",
+	       "1 for the device's state (the worst of its own and its queues'), 0 for the others.");
+	for (i = 0; i < v->ndevs; i++) {
+		for (s = 0; s < VTOP_STATE_COUNT; s++) {
+			series(out, "uvdev_device_state", "", &v->devs[i], NULL);
+			label(out, "state", vtop_state_name(s));
+			value_u64(out, v->devs[i].state == s);
+		}
+	}
+	family(out, "uvdev_device_messages_total", "counter",
+	       "Control messages done, by type and result.");
+	for (i = 0; i < v->ndevs; i++) {
+		for (t = 0; t < VTOP_MSG_TYPES; t++) {
+			if (!msg_type_exported(&v->devs[i], t))
+				continue;
+			for (r = 0; r < VTOP_MSG_RESULTS; r++) {
+				series(out, "uvdev_device_messages_total", "", &v->devs[i], NULL);
+				label(out, "type", vtop_msg_type_label(t, buf, sizeof(buf)));
+				label(out, "result", vtop_msg_result_name(r));
+				value_u64(out, v->devs[i].cur.stats.msgs[t][r]);
+			}
+		}
+	}
+	family(out, "uvdev_device_message_seconds", "histogram",
+	       "Control message latency, send to done, by type.");
+	for (i = 0; i < v->ndevs; i++)
+		for (t = 0; t < VTOP_MSG_TYPES; t++)
+			if (msg_type_exported(&v->devs[i], t))
+				histogram(out, "uvdev_device_message_seconds", &v->devs[i], NULL,
+					  vtop_msg_type_label(t, buf, sizeof(buf)),
+					  v->devs[i].cur.stats.msg_hist[t],
+					  v->devs[i].cur.stats.msg_sum_ns[t]);
+	device_family(out, v, "uvdev_device_messages_inflight", "gauge",
+		      "Control messages sent and not done.", dev_msgs_inflight);
+	family(out, "uvdev_device_oldest_message_seconds", "gauge",
+	       "Age of the oldest control message in flight; 0 when none.");
+	for (i = 0; i < v->ndevs; i++) {
+		const struct vtop_dev_row *d = &v->devs[i];
+
+		series(out, "uvdev_device_oldest_message_seconds", "", d, NULL);
+		value_seconds(out, d->cur.msgs_inflight ?
+			      age_ns(d->cur.oldest_msg_ns, v->now_ns) : 0);
+	}
+	device_family(out, v, "uvdev_device_config_irqs_injected_total", "counter",
+		      "Config-change interrupts injected.", dev_config_injects);
+	device_family(out, v, "uvdev_device_config_irqs_delivered_total", "counter",
+		      "Config-change interrupts delivered.", dev_config_delivers);
+	device_family(out, v, "uvdev_device_status_changes_total", "counter",
+		      "Writes of the virtio status byte.", dev_status_changes);
+}
+
+/* One family with one plain value per queue. */
+static void queue_family(FILE *out, const struct vtop_view *v, const char *name,
+			 const char *type, const char *help,
+			 uint64_t (*get)(const struct vtop_queue_row *q))
+{
+	size_t i;
+
+	family(out, name, type, help);
+	for (i = 0; i < v->nqueues; i++) {
+		series(out, name, "", &v->devs[v->queues[i].dev_row], &v->queues[i]);
+		value_u64(out, get(&v->queues[i]));
+	}
+}
+
+static uint64_t q_ready(const struct vtop_queue_row *q)
+{
+	return q->cur.state.ready ? 1 : 0;
+}
+
+static uint64_t q_size(const struct vtop_queue_row *q)
+{
+	return q->cur.state.size;
+}
+
+static uint64_t q_pops(const struct vtop_queue_row *q)
+{
+	return q->cur.stats.pops;
+}
+
+static uint64_t q_pushes(const struct vtop_queue_row *q)
+{
+	return q->cur.stats.pushes;
+}
+
+static uint64_t q_irq_injects(const struct vtop_queue_row *q)
+{
+	return q->cur.stats.irq_injects;
+}
+
+static uint64_t q_inflight(const struct vtop_queue_row *q)
+{
+	return q->cur.inflight;
+}
+
+static void queue_histograms(FILE *out, const struct vtop_view *v)
+{
+	size_t i;
+
+	family(out, "uvdev_queue_wait_seconds", "histogram",
+	       "Time from a kick to the pop of the chain it made available.");
+	for (i = 0; i < v->nqueues; i++)
+		histogram(out, "uvdev_queue_wait_seconds", &v->devs[v->queues[i].dev_row],
+			  &v->queues[i], NULL, v->queues[i].cur.stats.wait_hist,
+			  v->queues[i].cur.stats.wait_sum_ns);
+	family(out, "uvdev_queue_service_seconds", "histogram",
+	       "Time from the pop of a chain to its push (backend service).");
+	for (i = 0; i < v->nqueues; i++)
+		histogram(out, "uvdev_queue_service_seconds", &v->devs[v->queues[i].dev_row],
+			  &v->queues[i], NULL, v->queues[i].cur.stats.service_hist,
+			  v->queues[i].cur.stats.service_sum_ns);
+	family(out, "uvdev_queue_irq_latency_seconds", "histogram",
+	       "Time from an interrupt injection to its delivery to the driver.");
+	for (i = 0; i < v->nqueues; i++)
+		histogram(out, "uvdev_queue_irq_latency_seconds", &v->devs[v->queues[i].dev_row],
+			  &v->queues[i], NULL, v->queues[i].cur.stats.irq_hist,
+			  v->queues[i].cur.stats.irq_sum_ns);
+}
+
+static void queue_metrics(FILE *out, const struct vtop_view *v)
+{
+	unsigned int k, s;
+	size_t i;
+
+	queue_family(out, v, "uvdev_queue_ready", "gauge", "1 when the driver set the queue ready.",
+		     q_ready);
+	queue_family(out, v, "uvdev_queue_size", "gauge", "Ring size; 0 before setup.", q_size);
+	family(out, "uvdev_queue_kicks_total", "counter",
+	       "Kicks from the driver, by what became of them.");
+	for (i = 0; i < v->nqueues; i++) {
+		for (k = 0; k < VTOP_KICK_MODES; k++) {
+			if (!vtop_kick_mode_name(k))
+				continue;
+			series(out, "uvdev_queue_kicks_total", "", &v->devs[v->queues[i].dev_row],
+			       &v->queues[i]);
+			label(out, "mode", vtop_kick_mode_name(k));
+			value_u64(out, v->queues[i].cur.stats.kicks[k]);
+		}
+	}
+	queue_family(out, v, "uvdev_queue_pops_total", "counter",
+		     "Chains popped by the backend.", q_pops);
+	queue_family(out, v, "uvdev_queue_pushes_total", "counter",
+		     "Chains pushed back to the driver.", q_pushes);
+	family(out, "uvdev_queue_bytes_total", "counter",
+	       "Bytes of the chains popped (direction=\"pop\", whole chains) and written back "
+	       "with pushes (direction=\"push\", used length).");
+	for (i = 0; i < v->nqueues; i++) {
+		const struct vtop_queue_row *q = &v->queues[i];
+
+		series(out, "uvdev_queue_bytes_total", "", &v->devs[q->dev_row], q);
+		label(out, "direction", "pop");
+		value_u64(out, q->cur.stats.pop_bytes);
+		series(out, "uvdev_queue_bytes_total", "", &v->devs[q->dev_row], q);
+		label(out, "direction", "push");
+		value_u64(out, q->cur.stats.push_bytes);
+	}
+	queue_family(out, v, "uvdev_queue_irqs_injected_total", "counter",
+		     "Interrupts injected by the backend.", q_irq_injects);
+	family(out, "uvdev_queue_irqs_delivered_total", "counter",
+	       "Interrupts delivered to the driver, by outcome.");
+	for (i = 0; i < v->nqueues; i++) {
+		for (k = 0; k < VTOP_IRQ_OUTCOMES; k++) {
+			if (!vtop_irq_outcome_name(k))
+				continue;
+			series(out, "uvdev_queue_irqs_delivered_total", "",
+			       &v->devs[v->queues[i].dev_row], &v->queues[i]);
+			label(out, "outcome", vtop_irq_outcome_name(k));
+			value_u64(out, v->queues[i].cur.stats.irq_delivers[k]);
+		}
+	}
+	queue_family(out, v, "uvdev_queue_inflight", "gauge",
+		     "Chains popped and not pushed yet.", q_inflight);
+	family(out, "uvdev_queue_oldest_inflight_seconds", "gauge",
+	       "Age of the oldest chain in flight; 0 when none.");
+	for (i = 0; i < v->nqueues; i++) {
+		const struct vtop_queue_row *q = &v->queues[i];
+
+		series(out, "uvdev_queue_oldest_inflight_seconds", "", &v->devs[q->dev_row], q);
+		value_seconds(out, q->cur.inflight ? age_ns(q->cur.oldest_pop_ns, v->now_ns) : 0);
+	}
+	queue_histograms(out, v);
+	family(out, "uvdev_queue_state", "gauge",
+	       "1 for the queue's state, 0 for the others.");
+	for (i = 0; i < v->nqueues; i++) {
+		for (s = 0; s < VTOP_STATE_COUNT; s++) {
+			series(out, "uvdev_queue_state", "", &v->devs[v->queues[i].dev_row],
+			       &v->queues[i]);
+			label(out, "state", vtop_state_name(s));
+			value_u64(out, v->queues[i].state == s);
+		}
+	}
+}
+
+int vtop_prom_render(FILE *out, const struct vtop_view *v, const char *mode)
+{
+	global_metrics(out, v, mode);
+	device_metrics(out, v);
+	queue_metrics(out, v);
+	return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Failure states of queues and devices, judged on one snapshot plus the
+ * activity of the interval that ended with it. Pure functions: the caller
+ * passes every input, including the time.
+ */
+#ifndef VTOP_STATES_H
+#define VTOP_STATES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* In rising priority: when several rules hold, the highest one wins. */
+enum vtop_state {
+	VTOP_STATE_OK,
+	VTOP_STATE_IDLE,
+	VTOP_STATE_NOT_READY,
+	VTOP_STATE_IRQ_LOST,
+	VTOP_STATE_STALLED,
+	VTOP_STATE_NEEDS_RESET,
+	VTOP_STATE_BROKEN,
+	VTOP_STATE_COUNT
+};
+
+#define VTOP_STATE_BIT(s)	(1U << (s))
+
+#define VTOP_STALL_MS_DEFAULT	1000
+#define VTOP_IRQ_MS_DEFAULT	1000
+
+struct vtop_state_opts {
+	uint64_t stall_ms;	/* work available and not popped for longer: stalled */
+	uint64_t irq_ms;	/* pushed and no IRQ delivered for longer: irq-lost */
+};
+
+/* What a queue did during the interval (deltas, not totals). */
+struct vtop_queue_activity {
+	uint64_t kicks;		/* every kick mode */
+	uint64_t pops;
+	uint64_t pushes;
+};
+
+/*
+ * The state of queue @q at @now_ns. @dev is its device's entry, or NULL
+ * when the device is unknown to the maps (its device rules are skipped).
+ */
+enum vtop_state vtop_queue_state(const struct vtop_dev *dev,
+				 const struct vtop_queue_snap *q,
+				 const struct vtop_queue_activity *interval,
+				 uint64_t now_ns, const struct vtop_state_opts *opts);
+
+/*
+ * The state of device @d on its own, from its identity and control
+ * messages: broken, needs-reset, stalled (a message in flight for longer
+ * than stall_ms), not-ready (no DRIVER_OK), idle (no message in the
+ * interval and none in flight) or ok. @interval_msgs counts the messages
+ * done during the interval.
+ */
+enum vtop_state vtop_device_own_state(const struct vtop_dev_snap *d,
+				      uint64_t interval_msgs, uint64_t now_ns,
+				      const struct vtop_state_opts *opts);
+
+/*
+ * The worse of two states, to fold a device's own state with its queues'.
+ * By priority, except that ok beats idle: a device is idle only when it
+ * and all its queues are.
+ */
+enum vtop_state vtop_state_worse(enum vtop_state a, enum vtop_state b);
+
+/* broken, needs-reset, stalled and irq-lost: the states to flag. */
+bool vtop_state_is_failure(enum vtop_state s);
+
+/* "ok", "idle", "not-ready", "irq-lost", "stalled", "needs-reset", "broken". */
+const char *vtop_state_name(enum vtop_state s);
+
+/* The state named @name (exactly); 0 or -EINVAL. */
+int vtop_state_parse(const char *name, enum vtop_state *out);
+
+#endif /* VTOP_STATES_H */
