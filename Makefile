@@ -158,9 +158,10 @@ check-bpf: bpf
 
 # Programs the VM cases run, besides the project's own tools.
 VM_TEST_BINS := $(patsubst tests/vm/bin/%.c,$(O)/tests/vm/bin/%,$(wildcard tests/vm/bin/*.c))
-$(O)/tests/vm/bin/%: tests/vm/bin/%.c $(wildcard kernel/include/uapi/*.h)
+$(O)/tests/vm/bin/%: tests/vm/bin/%.c $(wildcard kernel/include/uapi/*.h) \
+		$(O)/tools/uvdev/backend.o $(LIBUVDEV)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< -lpthread
+	$(CC) $(CFLAGS) -Itools/uvdev -o $@ $< $(O)/tools/uvdev/backend.o $(LIBUVDEV) -lpthread
 
 check-vm: all $(SELFTEST_MODULE) $(VM_TEST_BINS)
 	UVDEV_BUILD=$(O) tests/vm/run.sh --all

@@ -31,7 +31,7 @@ for i in 1 2 3; do
 	uvdevctl create "lt$i" --device-id 4 --queues "$i" >/dev/null
 done
 wait_for 10 "vtop to name the new devices" \
-	file_has vtop.json '"name":"lt3","device_id":4,"queues":3'
+	file_has vtop.json '"name":"lt3","known":true,"device_id":4,"num_queues":3'
 for i in 1 2 3; do
 	uvdevctl destroy "lt$i"
 done
