@@ -75,3 +75,24 @@ stop_backend() {
 	kill -TERM "$1"
 	wait "$1" || fail "backend $1 exited with $? on SIGTERM"
 }
+
+# json_field LINE KEY: the first number or literal KEY has in JSON LINE.
+json_field() {
+	grep -o "\"$2\":[^,}]*" <<<"$1" | head -n 1 | cut -d: -f2
+}
+
+# start_vtop OUT ARGS...: run vtop in the background with its JSON lines in
+# OUT (stderr in OUT.err) and wait until it has attached; sets vtop_pid.
+start_vtop() {
+	local out=$1
+	shift
+	vtop "$@" >"$out" 2>"$out.err" &
+	vtop_pid=$!
+	wait_for 60 "vtop to attach" file_has "$out.err" '^vtop: attached'
+}
+
+# stop_vtop: SIGINT vtop and check it exits 0.
+stop_vtop() {
+	kill -INT "$vtop_pid"
+	wait "$vtop_pid" || fail "vtop exited with $?: $(cat "$@" 2>/dev/null)"
+}
