@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The bpf tier's fixture: load vtop's raw_tp programs, run them with
+ * crafted tracepoint arguments, read the maps and the ring buffer back.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+
+#include "bpf_fixture.h"
+
+/* ---- setup -------------------------------------------------------------- */
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct fx *fx = ctx;
+	struct vtop_event *ev;
+
+	if (fx->nev == FX_MAX_EVENTS)
+		return 0;
+	ev = &fx->ev[fx->nev++];
+	/* A record of the wrong size shows as an event of type 0. */
+	memset(ev, 0, sizeof(*ev));
+	if (size == sizeof(*ev))
+		memcpy(ev, data, sizeof(*ev));
+	return 0;
+}
+
+int fx_setup(void **state)
+{
+	struct bpf_program *prog;
+	struct fx *fx;
+
+	fx = calloc(1, sizeof(*fx));
+	if (!fx)
+		return -1;
+	fx->skel = vtop_bpf__open();
+	if (!fx->skel)
+		goto fail;
+	/* Only the raw_tp entry points load here: tp_btf needs uvdev's BTF. */
+	bpf_object__for_each_program(prog, fx->skel->obj)
+		bpf_program__set_autoload(prog,
+			!strncmp(bpf_program__section_name(prog), "raw_tp/", 7));
+	if (vtop_bpf__load(fx->skel)) {
+		fprintf(stderr, "cannot load vtop's BPF programs (root needed): %s\n",
+			strerror(errno));
+		goto fail;
+	}
+	fx->rb = ring_buffer__new(bpf_map__fd(fx->skel->maps.events), on_event, fx, NULL);
+	if (!fx->rb) {
+		fprintf(stderr, "cannot open the events ring buffer: %s\n", strerror(errno));
+		goto fail;
+	}
+	*state = fx;
+	return 0;
+fail:
+	vtop_bpf__destroy(fx->skel);
+	free(fx);
+	return -1;
+}
+
+int fx_teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	ring_buffer__free(fx->rb);
+	vtop_bpf__destroy(fx->skel);
+	free(fx);
+	return 0;
+}
+
+/* ---- runs --------------------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static struct fx_run run(struct fx *fx, struct bpf_program *prog,
+			 const uint64_t *args, size_t n)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.ctx_in = args,
+		.ctx_size_in = n * sizeof(*args),
+	);
+	int err;
+
+	fx->last.before = now_ns();
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	fx->last.after = now_ns();
+	assert_int_equal(err, 0);
+	assert_int_equal(opts.retval, 0);
+	return fx->last;
+}
+
+#define RUN(fx, event, ...)						\
+	({								\
+		const uint64_t args_[] = { __VA_ARGS__ };		\
+		run(fx, (fx)->skel->progs.raw_##event, args_,		\
+		    ARRAY_SIZE(args_));					\
+	})
+
+struct fx_run fx_dev_create(struct fx *fx, uint32_t dev, uint32_t device_id,
+			    uint32_t num_queues, uint32_t max_queue_size)
+{
+	return RUN(fx, uvdev_dev_create, dev, 0, device_id, num_queues, max_queue_size);
+}
+
+struct fx_run fx_dev_destroy(struct fx *fx, uint32_t dev, uint32_t device_id,
+			     uint32_t num_queues, uint32_t max_queue_size)
+{
+	return RUN(fx, uvdev_dev_destroy, dev, 0, device_id, num_queues, max_queue_size);
+}
+
+struct fx_run fx_status(struct fx *fx, uint32_t dev, uint32_t old_status,
+			uint32_t new_status)
+{
+	return RUN(fx, uvdev_status, dev, old_status, new_status);
+}
+
+struct fx_run fx_vq_setup(struct fx *fx, uint32_t dev, uint32_t queue,
+			  uint32_t size, uint32_t ready)
+{
+	return RUN(fx, uvdev_vq_setup, dev, queue, size, ready);
+}
+
+struct fx_run fx_msg_send(struct fx *fx, uint32_t dev, uint32_t id, uint32_t type)
+{
+	return RUN(fx, uvdev_msg_send, dev, id, type);
+}
+
+struct fx_run fx_msg_done(struct fx *fx, uint32_t dev, uint32_t id, uint32_t type,
+			  uint32_t result, uint64_t latency_ns)
+{
+	return RUN(fx, uvdev_msg_done, dev, id, type, result, latency_ns);
+}
+
+struct fx_run fx_kick(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t mode)
+{
+	/* The avail index is traced for humans; the program ignores it. */
+	return RUN(fx, uvdev_kick, dev, queue, 0x1234, mode);
+}
+
+struct fx_run fx_vq_pop(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head,
+			uint32_t bytes, uint64_t wait_ns, uint32_t pending)
+{
+	return RUN(fx, uvdev_vq_pop, dev, queue, head, bytes, wait_ns, pending);
+}
+
+struct fx_run fx_vq_push(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head,
+			 uint32_t bytes, uint64_t service_ns)
+{
+	return RUN(fx, uvdev_vq_push, dev, queue, head, bytes, service_ns);
+}
+
+struct fx_run fx_irq_inject(struct fx *fx, uint32_t dev, uint32_t queue)
+{
+	return RUN(fx, uvdev_irq_inject, dev, queue);
+}
+
+struct fx_run fx_irq_deliver(struct fx *fx, uint32_t dev, uint32_t queue,
+			     uint64_t latency_ns, uint32_t outcome)
+{
+	return RUN(fx, uvdev_irq_deliver, dev, queue, latency_ns, outcome);
+}
+
+/* ---- maps --------------------------------------------------------------- */
+
+static int lookup(struct bpf_map *map, const void *key, void *val)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(map), key, val);
+}
+
+static bool has(struct bpf_map *map, const void *key)
+{
+	void *val = malloc(bpf_map__value_size(map) * libbpf_num_possible_cpus());
+	int err;
+
+	assert_non_null(val);
+	err = lookup(map, key, val);
+	free(val);
+	if (err)
+		assert_int_equal(errno, ENOENT);
+	return !err;
+}
+
+/* Sum the per-CPU values of @key, a struct of @size bytes of u64s, into @out. */
+static void percpu_sum(struct bpf_map *map, const void *key, void *out, size_t size)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t words = size / sizeof(uint64_t), stride;
+	uint64_t *vals, *sum = out;
+	int cpu;
+	size_t i;
+
+	assert_true(ncpu > 0);
+	assert_int_equal(size % sizeof(uint64_t), 0);
+	assert_int_equal(bpf_map__value_size(map), size);
+	/* The kernel lays per-CPU values out 8-byte aligned. */
+	stride = (size + 7) / 8;
+	vals = calloc(ncpu, stride * sizeof(uint64_t));
+	assert_non_null(vals);
+	assert_int_equal(lookup(map, key, vals), 0);
+	memset(out, 0, size);
+	for (cpu = 0; cpu < ncpu; cpu++)
+		for (i = 0; i < words; i++)
+			sum[i] += vals[cpu * stride + i];
+	free(vals);
+}
+
+static struct vtop_queue_key qkey(uint32_t dev, uint32_t queue)
+{
+	return (struct vtop_queue_key){ .dev = dev, .queue = queue };
+}
+
+static struct vtop_inflight_key ikey(uint32_t dev, uint32_t queue, uint32_t head)
+{
+	return (struct vtop_inflight_key){ .dev = dev, .queue = queue, .head = head };
+}
+
+static struct vtop_msg_key mkey(uint32_t dev, uint32_t id)
+{
+	return (struct vtop_msg_key){ .dev = dev, .id = id };
+}
+
+struct vtop_queue_stats fx_queue_stats(struct fx *fx, uint32_t dev, uint32_t queue)
+{
+	struct vtop_queue_key key = qkey(dev, queue);
+	struct vtop_queue_stats s;
+
+	percpu_sum(fx->skel->maps.queue_stats, &key, &s, sizeof(s));
+	return s;
+}
+
+struct vtop_queue_state fx_queue_state(struct fx *fx, uint32_t dev, uint32_t queue)
+{
+	struct vtop_queue_key key = qkey(dev, queue);
+	struct vtop_queue_state st;
+
+	assert_int_equal(lookup(fx->skel->maps.queue_state, &key, &st), 0);
+	return st;
+}
+
+struct vtop_dev_stats fx_dev_stats(struct fx *fx, uint32_t dev)
+{
+	struct vtop_dev_stats s;
+
+	percpu_sum(fx->skel->maps.dev_stats, &dev, &s, sizeof(s));
+	return s;
+}
+
+struct vtop_dev fx_dev(struct fx *fx, uint32_t dev)
+{
+	struct vtop_dev d;
+
+	assert_int_equal(lookup(fx->skel->maps.devices, &dev, &d), 0);
+	return d;
+}
+
+uint64_t fx_inflight(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head)
+{
+	struct vtop_inflight_key key = ikey(dev, queue, head);
+	uint64_t pop_ns;
+
+	assert_int_equal(lookup(fx->skel->maps.inflight, &key, &pop_ns), 0);
+	return pop_ns;
+}
+
+struct vtop_msg_inflight fx_msg(struct fx *fx, uint32_t dev, uint32_t id)
+{
+	struct vtop_msg_key key = mkey(dev, id);
+	struct vtop_msg_inflight m;
+
+	assert_int_equal(lookup(fx->skel->maps.msg_inflight, &key, &m), 0);
+	return m;
+}
+
+uint64_t fx_lifecycle(struct fx *fx, enum vtop_lifecycle slot)
+{
+	uint32_t key = slot;
+	uint64_t n;
+
+	percpu_sum(fx->skel->maps.lifecycle_counts, &key, &n, sizeof(n));
+	return n;
+}
+
+bool fx_has_queue_stats(struct fx *fx, uint32_t dev, uint32_t queue)
+{
+	struct vtop_queue_key key = qkey(dev, queue);
+
+	return has(fx->skel->maps.queue_stats, &key);
+}
+
+bool fx_has_queue_state(struct fx *fx, uint32_t dev, uint32_t queue)
+{
+	struct vtop_queue_key key = qkey(dev, queue);
+
+	return has(fx->skel->maps.queue_state, &key);
+}
+
+bool fx_has_dev_stats(struct fx *fx, uint32_t dev)
+{
+	return has(fx->skel->maps.dev_stats, &dev);
+}
+
+bool fx_has_dev(struct fx *fx, uint32_t dev)
+{
+	return has(fx->skel->maps.devices, &dev);
+}
+
+bool fx_has_inflight(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head)
+{
+	struct vtop_inflight_key key = ikey(dev, queue, head);
+
+	return has(fx->skel->maps.inflight, &key);
+}
+
+bool fx_has_msg(struct fx *fx, uint32_t dev, uint32_t id)
+{
+	struct vtop_msg_key key = mkey(dev, id);
+
+	return has(fx->skel->maps.msg_inflight, &key);
+}
+
+unsigned int fx_count(struct bpf_map *map)
+{
+	size_t ksize = bpf_map__key_size(map);
+	char *key = calloc(2, ksize), *next = key + ksize;
+	unsigned int n = 0;
+	void *prev = NULL;
+
+	assert_non_null(key);
+	while (!bpf_map_get_next_key(bpf_map__fd(map), prev, next)) {
+		memcpy(key, next, ksize);
+		prev = key;
+		n++;
+	}
+	assert_int_equal(errno, ENOENT);
+	free(key);
+	return n;
+}
+
+/* ---- whole-struct comparison -------------------------------------------- */
+
+/* A run of u64 words of a counters struct, by name. */
+struct field {
+	const char *name;
+	size_t off;
+	size_t words;
+};
+
+#define FIELD(type, member)						\
+	{ #member, offsetof(type, member),				\
+	  sizeof(((type *)0)->member) / sizeof(uint64_t) }
+
+static const struct field queue_stats_fields[] = {
+	FIELD(struct vtop_queue_stats, kicks),
+	FIELD(struct vtop_queue_stats, pops),
+	FIELD(struct vtop_queue_stats, pop_bytes),
+	FIELD(struct vtop_queue_stats, pushes),
+	FIELD(struct vtop_queue_stats, push_bytes),
+	FIELD(struct vtop_queue_stats, irq_injects),
+	FIELD(struct vtop_queue_stats, irq_delivers),
+	FIELD(struct vtop_queue_stats, wait_sum_ns),
+	FIELD(struct vtop_queue_stats, service_sum_ns),
+	FIELD(struct vtop_queue_stats, irq_sum_ns),
+	FIELD(struct vtop_queue_stats, wait_hist),
+	FIELD(struct vtop_queue_stats, service_hist),
+	FIELD(struct vtop_queue_stats, irq_hist),
+};
+
+static const struct field dev_stats_fields[] = {
+	FIELD(struct vtop_dev_stats, msgs),
+	FIELD(struct vtop_dev_stats, msg_sum_ns),
+	FIELD(struct vtop_dev_stats, msg_hist),
+	FIELD(struct vtop_dev_stats, config_irq_injects),
+	FIELD(struct vtop_dev_stats, config_irq_delivers),
+	FIELD(struct vtop_dev_stats, status_changes),
+};
+
+static void assert_fields(const char *what, const void *got, const void *want,
+			  size_t size, const struct field *fields, size_t nfields,
+			  const char *file, int line)
+{
+	size_t i, w, covered = 0, bad = 0;
+
+	for (i = 0; i < nfields; i++) {
+		const uint64_t *g = (const uint64_t *)((const char *)got + fields[i].off);
+		const uint64_t *e = (const uint64_t *)((const char *)want + fields[i].off);
+
+		assert_int_equal(fields[i].off, covered);
+		for (w = 0; w < fields[i].words; w++) {
+			if (g[w] == e[w])
+				continue;
+			if (fields[i].words > 1)
+				print_error("%s.%s[%zu]: got %llu, want %llu\n", what,
+					    fields[i].name, w, (unsigned long long)g[w],
+					    (unsigned long long)e[w]);
+			else
+				print_error("%s.%s: got %llu, want %llu\n", what,
+					    fields[i].name, (unsigned long long)g[w],
+					    (unsigned long long)e[w]);
+			bad++;
+		}
+		covered += fields[i].words * sizeof(uint64_t);
+	}
+	/* The tables above name every field: a new one must be added there. */
+	assert_int_equal(covered, size);
+	if (bad)
+		_fail(file, line);
+}
+
+void fx_assert_queue_stats_at(const struct vtop_queue_stats *got,
+			      const struct vtop_queue_stats *want,
+			      const char *file, int line)
+{
+	assert_fields("queue_stats", got, want, sizeof(*got), queue_stats_fields,
+		      ARRAY_SIZE(queue_stats_fields),
+		      file, line);
+}
+
+void fx_assert_dev_stats_at(const struct vtop_dev_stats *got,
+			    const struct vtop_dev_stats *want,
+			    const char *file, int line)
+{
+	assert_fields("dev_stats", got, want, sizeof(*got), dev_stats_fields,
+		      ARRAY_SIZE(dev_stats_fields),
+		      file, line);
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static void read_events(struct fx *fx)
+{
+	int n = ring_buffer__consume(fx->rb);
+
+	assert_true(n >= 0);
+}
+
+static const char *const event_names[] = {
+	[VTOP_EV_DEV_CREATE] = "DEV_CREATE",
+	[VTOP_EV_DEV_DESTROY] = "DEV_DESTROY",
+	[VTOP_EV_MSG_TIMEOUT] = "MSG_TIMEOUT",
+	[VTOP_EV_STATUS] = "STATUS",
+	[VTOP_EV_VQ_SETUP] = "VQ_SETUP",
+};
+
+static void print_event(const char *what, const struct vtop_event *ev)
+{
+	const char *name = NULL;
+
+	if (ev->type < ARRAY_SIZE(event_names))
+		name = event_names[ev->type];
+	print_error("%s: type %u (%s) dev %u queue %u a %u b %u pad %u\n",
+		    what, ev->type, name ? name : "?", ev->dev, ev->queue, ev->a,
+		    ev->b, ev->pad);
+}
+
+void fx_expect_event_at(struct fx *fx, struct fx_run run,
+			const struct vtop_event *want, const char *file, int line)
+{
+	const struct vtop_event *ev = &fx->ev[0];
+	size_t i;
+
+	read_events(fx);
+	if (fx->nev != 1) {
+		print_error("%zu events waiting, want 1\n", fx->nev);
+		for (i = 0; i < fx->nev; i++)
+			print_event("  got", &fx->ev[i]);
+		print_event("  want", want);
+		_fail(file, line);
+	}
+	fx->nev = 0;
+	if (ev->type != want->type || ev->dev != want->dev || ev->queue != want->queue ||
+	    ev->a != want->a || ev->b != want->b || ev->pad) {
+		print_event("got", ev);
+		print_event("want", want);
+		_fail(file, line);
+	}
+	if (ev->ns < run.before || ev->ns > run.after) {
+		print_error("event time %llu outside its run [%llu, %llu]\n",
+			    (unsigned long long)ev->ns, (unsigned long long)run.before,
+			    (unsigned long long)run.after);
+		_fail(file, line);
+	}
+}
+
+void fx_expect_no_event_at(struct fx *fx, const char *file, int line)
+{
+	size_t i;
+
+	read_events(fx);
+	if (fx->nev) {
+		print_error("%zu events waiting, want none\n", fx->nev);
+		for (i = 0; i < fx->nev; i++)
+			print_event("  got", &fx->ev[i]);
+		fx->nev = 0;
+		_fail(file, line);
+	}
+}
+
+void fx_drain_events(struct fx *fx)
+{
+	read_events(fx);
+	fx->nev = 0;
+}
