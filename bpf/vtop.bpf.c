@@ -14,6 +14,7 @@
 #include <bpf/bpf_tracing.h>
 #include "vtop.h"
 #include "bits.bpf.h"
+#include <uapi/uvdev_trace.h>
 
 _Static_assert(VTOP_HIST_SLOTS == 64, "hist_slot() fills 64 slots");
 
@@ -81,6 +82,19 @@ static const struct vtop_queue_state zero_queue_state;
 /* A queue first seen through ring traffic was set up before vtop started. */
 static const struct vtop_queue_state busy_queue_state = { .ready = 1 };
 
+/*
+ * The array slot of a tracepoint value: itself when below @known, else
+ * @other. The caller masks the result to the array size for the verifier;
+ * the barrier keeps the compiler from dropping that mask as redundant.
+ */
+static __always_inline __u32 slot_of(__u32 v, __u32 known, __u32 other)
+{
+	__u32 slot = v < known ? v : other;
+
+	barrier_var(slot);
+	return slot;
+}
+
 static __always_inline void *lookup_or_init(void *map, const void *key,
 					    const void *zero)
 {
@@ -136,16 +150,18 @@ static __always_inline int on_dev_create(__u64 *ctx)
 	return 0;
 }
 
+#define ALL_QUEUES	0xffffffffU
+
 struct match_ctx {
 	__u32 dev;
-	__u32 queue;			/* or VTOP_CONFIG_QUEUE for every queue */
+	__u32 queue;			/* or ALL_QUEUES */
 };
 
 static long drop_inflight(void *map, struct vtop_inflight_key *key,
 			  __u64 *val, struct match_ctx *m)
 {
 	if (key->dev == m->dev &&
-	    (m->queue == VTOP_CONFIG_QUEUE || key->queue == m->queue))
+	    (m->queue == ALL_QUEUES || key->queue == m->queue))
 		bpf_map_delete_elem(map, key);
 	return 0;
 }
@@ -161,12 +177,12 @@ static long drop_msgs(void *map, struct vtop_msg_key *key,
 /* uvdev_dev_destroy(dev, name, device_id, num_queues, max_queue_size) */
 static __always_inline int on_dev_destroy(__u64 *ctx)
 {
-	struct match_ctx m = { .dev = ctx[0], .queue = VTOP_CONFIG_QUEUE };
+	struct match_ctx m = { .dev = ctx[0], .queue = ALL_QUEUES };
 	struct vtop_queue_key key = { .dev = ctx[0] };
 	__u32 nq = ctx[3];
 	__u32 i;
 
-	for (i = 0; i < 64; i++) {
+	for (i = 0; i < VTOP_MAX_DEV_QUEUES; i++) {
 		if (i >= nq)
 			break;
 		key.queue = i;
@@ -239,20 +255,20 @@ static __always_inline int on_msg_send(__u64 *ctx)
 static __always_inline int on_msg_done(__u64 *ctx)
 {
 	struct vtop_msg_key key = { .dev = ctx[0], .id = ctx[1] };
-	__u32 type = ctx[2], result = ctx[3];
+	/* Types uvdev does not define count as type 0; unknown results as failed. */
+	__u32 type = slot_of(ctx[2], VTOP_MSG_TYPES, 0);
+	__u32 result = slot_of(ctx[3], UVDEV_TRACE_MSG_RESULTS, UVDEV_TRACE_MSG_FAILED);
 	__u64 lat = ctx[4];
 	struct vtop_dev_stats *ds;
 
 	bpf_map_delete_elem(&msg_inflight, &key);
-	type &= VTOP_MSG_TYPES - 1;
-	result &= VTOP_MSG_RESULTS - 1;
 	ds = lookup_or_init(&dev_stats, &key.dev, &zero_dev_stats);
 	if (ds) {
-		ds->msgs[type][result]++;
-		ds->msg_sum_ns[type] += lat;
-		ds->msg_hist[type][hist_slot(lat)]++;
+		ds->msgs[type & (VTOP_MSG_TYPES - 1)][result & (VTOP_MSG_RESULTS - 1)]++;
+		ds->msg_sum_ns[type & (VTOP_MSG_TYPES - 1)] += lat;
+		ds->msg_hist[type & (VTOP_MSG_TYPES - 1)][hist_slot(lat)]++;
 	}
-	if (result == 2 /* UVDEV_TRACE_MSG_TIMEOUT */) {
+	if (result == UVDEV_TRACE_MSG_TIMEOUT) {
 		struct vtop_dev *d = bpf_map_lookup_elem(&devices, &key.dev);
 
 		if (d && !d->broken) {
@@ -271,29 +287,33 @@ struct queue_refs {
 	struct vtop_queue_state *state;
 };
 
+/* @first: the state of a queue this event is the first sign of. */
 static __always_inline int queue_lookup(__u32 dev, __u32 queue,
-					struct queue_refs *q)
+					struct queue_refs *q,
+					const struct vtop_queue_state *first)
 {
 	struct vtop_queue_key key = { .dev = dev, .queue = queue };
 
 	q->stats = lookup_or_init(&queue_stats, &key, &zero_queue_stats);
-	q->state = lookup_or_init(&queue_state, &key, &busy_queue_state);
+	q->state = lookup_or_init(&queue_state, &key, first);
 	return q->stats && q->state ? 0 : -1;
 }
 
 /* uvdev_kick(dev, queue, avail_idx, mode) */
 static __always_inline int on_kick(__u64 *ctx)
 {
-	__u32 mode = ctx[3];
+	/* Modes uvdev does not define count in the spare slot, as no work. */
+	__u32 mode = slot_of(ctx[3], UVDEV_TRACE_KICK_MODES, VTOP_KICK_MODES - 1);
+	bool work = mode == UVDEV_TRACE_KICK_EVENTFD || mode == UVDEV_TRACE_KICK_DEFERRED;
 	struct queue_refs q;
 	__u64 now;
 
-	if (queue_lookup(ctx[0], ctx[1], &q))
+	if (queue_lookup(ctx[0], ctx[1], &q, work ? &busy_queue_state : &zero_queue_state))
 		return 0;
 	q.stats->kicks[mode & (VTOP_KICK_MODES - 1)]++;
 	now = bpf_ktime_get_ns();
 	q.state->last_kick_ns = now;
-	if (mode != 2 /* UVDEV_TRACE_KICK_DROPPED */ && !q.state->work_since_ns)
+	if (work && !q.state->work_since_ns)
 		q.state->work_since_ns = now;
 	return 0;
 }
@@ -307,7 +327,7 @@ static __always_inline int on_vq_pop(__u64 *ctx)
 	__u64 wait = ctx[4], now;
 	struct queue_refs q;
 
-	if (queue_lookup(key.dev, key.queue, &q))
+	if (queue_lookup(key.dev, key.queue, &q, &busy_queue_state))
 		return 0;
 	q.stats->pops++;
 	q.stats->pop_bytes += (__u32)ctx[3];
@@ -330,7 +350,7 @@ static __always_inline int on_vq_push(__u64 *ctx)
 	__u64 service = ctx[4], now;
 	struct queue_refs q;
 
-	if (queue_lookup(key.dev, key.queue, &q))
+	if (queue_lookup(key.dev, key.queue, &q, &busy_queue_state))
 		return 0;
 	q.stats->pushes++;
 	q.stats->push_bytes += (__u32)ctx[3];
@@ -350,7 +370,7 @@ static __always_inline int on_irq_inject(__u64 *ctx)
 	__u32 dev = ctx[0], queue = ctx[1];
 	struct queue_refs q;
 
-	if (queue == VTOP_CONFIG_QUEUE) {
+	if (queue == UVDEV_TRACE_QUEUE_CONFIG) {
 		struct vtop_dev_stats *ds;
 
 		ds = lookup_or_init(&dev_stats, &dev, &zero_dev_stats);
@@ -358,7 +378,7 @@ static __always_inline int on_irq_inject(__u64 *ctx)
 			ds->config_irq_injects++;
 		return 0;
 	}
-	if (queue_lookup(dev, queue, &q))
+	if (queue_lookup(dev, queue, &q, &busy_queue_state))
 		return 0;
 	q.stats->irq_injects++;
 	return 0;
@@ -371,7 +391,7 @@ static __always_inline int on_irq_deliver(__u64 *ctx)
 	__u64 lat = ctx[2];
 	struct queue_refs q;
 
-	if (queue == VTOP_CONFIG_QUEUE) {
+	if (queue == UVDEV_TRACE_QUEUE_CONFIG) {
 		struct vtop_dev_stats *ds;
 
 		ds = lookup_or_init(&dev_stats, &dev, &zero_dev_stats);
@@ -379,8 +399,10 @@ static __always_inline int on_irq_deliver(__u64 *ctx)
 			ds->config_irq_delivers++;
 		return 0;
 	}
-	if (queue_lookup(dev, queue, &q))
+	if (queue_lookup(dev, queue, &q, &busy_queue_state))
 		return 0;
+	/* Outcomes uvdev does not define count in the spare slot. */
+	outcome = slot_of(outcome, UVDEV_TRACE_IRQ_OUTCOMES, VTOP_IRQ_OUTCOMES - 1);
 	q.stats->irq_delivers[outcome & (VTOP_IRQ_OUTCOMES - 1)]++;
 	q.stats->irq_sum_ns += lat;
 	q.stats->irq_hist[hist_slot(lat)]++;

@@ -14,6 +14,7 @@
 #define VTOP_NAME_MAX		32	/* = UVDEV_NAME_MAX */
 #define VTOP_MAX_DEVICES	256
 #define VTOP_MAX_QUEUES		1024	/* queue entries, all devices */
+#define VTOP_MAX_DEV_QUEUES	64	/* = UVDEV_MAX_QUEUES */
 #define VTOP_MAX_INFLIGHT	65536	/* chains popped and not pushed */
 #define VTOP_MAX_MSGS		4096	/* messages sent and not done */
 #define VTOP_HIST_SLOTS		64	/* log2(ns): every u64 has its slot */

@@ -33,6 +33,7 @@ Options:
 Environment:
   UVDEV_VM_ACCEL=tcg    never try KVM (by default KVM is used when a probe
                         boot shows it works)
+  UVDEV_DEMO_SECONDS=N  how long --demo runs vtop (default 60)
 
 Exit status: 0 all cases passed, 1 a case failed, 2 usage or setup error.
 
@@ -156,9 +157,19 @@ elif kvm_works; then
 	accel=(-accel kvm -cpu host)
 fi
 
-append="console=ttyS0 loglevel=5 panic=-1 oops=panic uvdev_repo=$root"
-if [ $demo -eq 1 ] && [ -t 1 ]; then
-	append+=" uvdev_rows=$(tput lines) uvdev_cols=$(tput cols) uvdev_term=vt100"
+append="console=ttyS0 panic=-1 oops=panic uvdev_repo=$root"
+# The demo owns the console: only errors may interrupt its screen.
+if [ $demo -eq 1 ]; then
+	append+=" loglevel=3"
+else
+	append+=" loglevel=5"
+fi
+if [ $demo -eq 1 ]; then
+	append+=" uvdev_demo_seconds=${UVDEV_DEMO_SECONDS:-60}"
+	if [ -t 0 ] && [ -t 1 ]; then
+		append+=" uvdev_interactive=1 uvdev_rows=$(tput lines) uvdev_cols=$(tput cols)"
+		append+=" uvdev_term=${TERM:-vt100}"
+	fi
 fi
 
 # The guest mounts tmpfs on /tmp, /run, /var/tmp and /root; the project and
@@ -183,7 +194,9 @@ boot_margin=180
 echo "vm: booting $kver (${accel[1]%%,*}, ${smp} cpu) for ${#cases[@]} case(s)"
 start=$(date +%s)
 if [ $demo -eq 1 ]; then
-	timeout -k 10 $((total_timeout + boot_margin)) "${qemu_cmd[@]}" 2>&1 | tee "$console"
+	# --foreground: QEMU must stay in the terminal's foreground process
+	# group to read the keyboard (a background reader is stopped by SIGTTIN).
+	timeout --foreground -k 10 $((total_timeout + boot_margin)) "${qemu_cmd[@]}" 2>&1 | tee "$console"
 	qemu_rc=${PIPESTATUS[0]}
 else
 	timeout -k 10 $((total_timeout + boot_margin)) "${qemu_cmd[@]}" </dev/null 2>&1 |
