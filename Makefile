@@ -43,6 +43,7 @@ help:
 	@echo "  make vmlinux-h   regenerate vmlinux.h from the stock kernel's BTF"
 	@echo "  make check-unit | check-bpf | check-vm    one test tier"
 	@echo "  make checkpatch  checkpatch.pl --strict over the module"
+	@echo "  make bench       benchmarks in the deterministic VM (tests/perf)"
 
 deps:
 	tools/build/install-deps.sh
@@ -167,6 +168,10 @@ check-vm: all $(SELFTEST_MODULE) $(VM_TEST_BINS)
 	UVDEV_BUILD=$(O) tests/vm/run.sh --all
 	UVDEV_BUILD=$(O) tests/vm/selftest/run-harness-selftest.sh
 
+# Benchmarks (tests/perf/cases), in the deterministic VM mode; "bench:" lines.
+bench: all $(VM_TEST_BINS)
+	UVDEV_BUILD=$(O) tests/vm/run.sh --deterministic --cases-dir tests/perf/cases --all
+
 demo: all
 	UVDEV_BUILD=$(O) tests/vm/run.sh --demo
 
@@ -176,4 +181,4 @@ clean:
 .SECONDARY: $(BPF_OBJS)
 
 .PHONY: all help deps module vmlinux-h checkpatch bpf tools check check-unit \
-	check-bpf check-vm demo clean
+	check-bpf check-vm bench demo clean

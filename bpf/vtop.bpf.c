@@ -3,7 +3,8 @@
  * vtop's in-kernel aggregation over the uvdev tracepoints: per-queue and
  * per-device counters and log2 latency histograms, last-activity timestamps
  * for the failure states, what is in flight, and a ring buffer for the rare
- * events (timeouts, status changes, queue setup, create and destroy).
+ * events (timeouts, status changes, queue setup, create and destroy). A
+ * ring event costs one map lookup: everything about a queue is one value.
  *
  * Every handler has one body and two entry points: tp_btf (typed, cheapest,
  * needs the module's BTF) and raw_tp (the fallback). User space loads one
@@ -42,26 +43,11 @@ struct {
 } dev_stats SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, VTOP_MAX_QUEUES);
-	__type(key, struct vtop_queue_key);
-	__type(value, struct vtop_queue_stats);
-} queue_stats SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VTOP_MAX_QUEUES);
 	__type(key, struct vtop_queue_key);
-	__type(value, struct vtop_queue_state);
-} queue_state SEC(".maps");
-
-/* Value: the chain's pop time. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, VTOP_MAX_INFLIGHT);
-	__type(key, struct vtop_inflight_key);
-	__type(value, __u64);
-} inflight SEC(".maps");
+	__type(value, struct vtop_queue);
+} queues SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -75,12 +61,13 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } events SEC(".maps");
 
-/* Zero values to create entries from: too large for the BPF stack. */
+/* Values to create entries from: too large for the BPF stack. */
 static const struct vtop_dev_stats zero_dev_stats;
-static const struct vtop_queue_stats zero_queue_stats;
-static const struct vtop_queue_state zero_queue_state;
+static const struct vtop_queue new_queue;
 /* A queue first seen through ring traffic was set up before vtop started. */
-static const struct vtop_queue_state busy_queue_state = { .ready = 1 };
+static const struct vtop_queue busy_queue = { .state.ready = 1 };
+
+#define ADD(field, n)	__sync_fetch_and_add(&(field), (n))
 
 /*
  * The array slot of a tracepoint value: itself when below @known, else
@@ -150,21 +137,9 @@ static __always_inline int on_dev_create(__u64 *ctx)
 	return 0;
 }
 
-#define ALL_QUEUES	0xffffffffU
-
 struct match_ctx {
 	__u32 dev;
-	__u32 queue;			/* or ALL_QUEUES */
 };
-
-static long drop_inflight(void *map, struct vtop_inflight_key *key,
-			  __u64 *val, struct match_ctx *m)
-{
-	if (key->dev == m->dev &&
-	    (m->queue == ALL_QUEUES || key->queue == m->queue))
-		bpf_map_delete_elem(map, key);
-	return 0;
-}
 
 static long drop_msgs(void *map, struct vtop_msg_key *key,
 		      struct vtop_msg_inflight *val, struct match_ctx *m)
@@ -177,7 +152,7 @@ static long drop_msgs(void *map, struct vtop_msg_key *key,
 /* uvdev_dev_destroy(dev, name, device_id, num_queues, max_queue_size) */
 static __always_inline int on_dev_destroy(__u64 *ctx)
 {
-	struct match_ctx m = { .dev = ctx[0], .queue = ALL_QUEUES };
+	struct match_ctx m = { .dev = ctx[0] };
 	struct vtop_queue_key key = { .dev = ctx[0] };
 	__u32 nq = ctx[3];
 	__u32 i;
@@ -186,10 +161,8 @@ static __always_inline int on_dev_destroy(__u64 *ctx)
 		if (i >= nq)
 			break;
 		key.queue = i;
-		bpf_map_delete_elem(&queue_stats, &key);
-		bpf_map_delete_elem(&queue_state, &key);
+		bpf_map_delete_elem(&queues, &key);
 	}
-	bpf_for_each_map_elem(&inflight, drop_inflight, &m, 0);
 	bpf_for_each_map_elem(&msg_inflight, drop_msgs, &m, 0);
 	bpf_map_delete_elem(&dev_stats, &m.dev);
 	bpf_map_delete_elem(&devices, &m.dev);
@@ -219,19 +192,22 @@ static __always_inline int on_status(__u64 *ctx)
 static __always_inline int on_vq_setup(__u64 *ctx)
 {
 	struct vtop_queue_key key = { .dev = ctx[0], .queue = ctx[1] };
-	struct match_ctx m = { .dev = ctx[0], .queue = ctx[1] };
-	struct vtop_queue_state *st;
+	struct vtop_queue *q;
+	__u32 i;
 
-	st = lookup_or_init(&queue_state, &key, &zero_queue_state);
-	if (st) {
-		st->size = ctx[2];
-		st->ready = ctx[3];
-		st->work_since_ns = 0;
-		st->undelivered_since_ns = 0;
+	q = lookup_or_init(&queues, &key, &new_queue);
+	if (q) {
+		q->state.size = ctx[2];
+		q->state.ready = ctx[3];
+		q->state.work_since_ns = 0;
+		q->state.undelivered_since_ns = 0;
+		/* Chains in flight on the queue are gone with its old ring. */
+		q->state.inflight = 0;
+		/* volatile: BPF has no memset for the compiler to turn this into. */
+#pragma clang loop unroll(disable)
+		for (i = 0; i < VTOP_RING_MAX; i++)
+			*(volatile __u64 *)&q->pop_ns[i] = 0;
 	}
-	lookup_or_init(&queue_stats, &key, &zero_queue_stats);
-	/* Chains in flight on the queue are gone with its old ring. */
-	bpf_for_each_map_elem(&inflight, drop_inflight, &m, 0);
 	emit(VTOP_EV_VQ_SETUP, key.dev, key.queue, ctx[2], ctx[3]);
 	return 0;
 }
@@ -282,21 +258,13 @@ static __always_inline int on_msg_done(__u64 *ctx)
 
 /* ---- queues ------------------------------------------------------------- */
 
-struct queue_refs {
-	struct vtop_queue_stats *stats;
-	struct vtop_queue_state *state;
-};
-
-/* @first: the state of a queue this event is the first sign of. */
-static __always_inline int queue_lookup(__u32 dev, __u32 queue,
-					struct queue_refs *q,
-					const struct vtop_queue_state *first)
+/* @first: what a queue this event is the first sign of looks like. */
+static __always_inline struct vtop_queue *queue_lookup(__u32 dev, __u32 queue,
+						       const struct vtop_queue *first)
 {
 	struct vtop_queue_key key = { .dev = dev, .queue = queue };
 
-	q->stats = lookup_or_init(&queue_stats, &key, &zero_queue_stats);
-	q->state = lookup_or_init(&queue_state, &key, first);
-	return q->stats && q->state ? 0 : -1;
+	return lookup_or_init(&queues, &key, first);
 }
 
 /* uvdev_kick(dev, queue, avail_idx, mode) */
@@ -305,62 +273,65 @@ static __always_inline int on_kick(__u64 *ctx)
 	/* Modes uvdev does not define count in the spare slot, as no work. */
 	__u32 mode = slot_of(ctx[3], UVDEV_TRACE_KICK_MODES, VTOP_KICK_MODES - 1);
 	bool work = mode == UVDEV_TRACE_KICK_EVENTFD || mode == UVDEV_TRACE_KICK_DEFERRED;
-	struct queue_refs q;
-	__u64 now;
+	struct vtop_queue *q;
 
-	if (queue_lookup(ctx[0], ctx[1], &q, work ? &busy_queue_state : &zero_queue_state))
+	q = queue_lookup(ctx[0], ctx[1], work ? &busy_queue : &new_queue);
+	if (!q)
 		return 0;
-	q.stats->kicks[mode & (VTOP_KICK_MODES - 1)]++;
-	now = bpf_ktime_get_ns();
-	q.state->last_kick_ns = now;
-	if (work && !q.state->work_since_ns)
-		q.state->work_since_ns = now;
+	ADD(q->stats.kicks[mode & (VTOP_KICK_MODES - 1)], 1);
+	if (work && !q->state.work_since_ns)
+		q->state.work_since_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
 /* uvdev_vq_pop(dev, queue, head, bytes, wait_ns, pending) */
 static __always_inline int on_vq_pop(__u64 *ctx)
 {
-	struct vtop_inflight_key key = {
-		.dev = ctx[0], .queue = ctx[1], .head = ctx[2],
-	};
-	__u64 wait = ctx[4], now;
-	struct queue_refs q;
+	__u32 head = ctx[2];
+	__u64 wait = ctx[4], now, *popped;
+	struct vtop_queue *q;
 
-	if (queue_lookup(key.dev, key.queue, &q, &busy_queue_state))
+	q = queue_lookup(ctx[0], ctx[1], &busy_queue);
+	if (!q)
 		return 0;
-	q.stats->pops++;
-	q.stats->pop_bytes += (__u32)ctx[3];
-	q.stats->wait_sum_ns += wait;
-	q.stats->wait_hist[hist_slot(wait)]++;
+	ADD(q->stats.pops, 1);
+	ADD(q->stats.pop_bytes, (__u32)ctx[3]);
+	ADD(q->stats.wait_sum_ns, wait);
+	ADD(q->stats.wait_hist[hist_slot(wait)], 1);
 	now = bpf_ktime_get_ns();
-	q.state->last_pop_ns = now;
+	q->state.last_pop_ns = now;
 	/* Work left after this pop waits from now on. */
-	q.state->work_since_ns = (__u32)ctx[5] ? now : 0;
-	bpf_map_update_elem(&inflight, &key, &now, BPF_ANY);
+	q->state.work_since_ns = (__u32)ctx[5] ? now : 0;
+	/* A chain handed out again after a backend restart is counted once. */
+	popped = &q->pop_ns[head & (VTOP_RING_MAX - 1)];
+	if (!*popped)
+		ADD(q->state.inflight, 1);
+	*popped = now;
 	return 0;
 }
 
 /* uvdev_vq_push(dev, queue, head, bytes, service_ns) */
 static __always_inline int on_vq_push(__u64 *ctx)
 {
-	struct vtop_inflight_key key = {
-		.dev = ctx[0], .queue = ctx[1], .head = ctx[2],
-	};
-	__u64 service = ctx[4], now;
-	struct queue_refs q;
+	__u32 head = ctx[2];
+	__u64 service = ctx[4], *popped;
+	struct vtop_queue *q;
 
-	if (queue_lookup(key.dev, key.queue, &q, &busy_queue_state))
+	q = queue_lookup(ctx[0], ctx[1], &busy_queue);
+	if (!q)
 		return 0;
-	q.stats->pushes++;
-	q.stats->push_bytes += (__u32)ctx[3];
-	q.stats->service_sum_ns += service;
-	q.stats->service_hist[hist_slot(service)]++;
-	now = bpf_ktime_get_ns();
-	q.state->last_push_ns = now;
-	if (!q.state->undelivered_since_ns)
-		q.state->undelivered_since_ns = now;
-	bpf_map_delete_elem(&inflight, &key);
+	ADD(q->stats.pushes, 1);
+	ADD(q->stats.push_bytes, (__u32)ctx[3]);
+	ADD(q->stats.service_sum_ns, service);
+	ADD(q->stats.service_hist[hist_slot(service)], 1);
+	/* The clock is read only when an undelivered stretch begins. */
+	if (!q->state.undelivered_since_ns)
+		q->state.undelivered_since_ns = bpf_ktime_get_ns();
+	popped = &q->pop_ns[head & (VTOP_RING_MAX - 1)];
+	if (*popped) {
+		*popped = 0;
+		ADD(q->state.inflight, -1);
+	}
 	return 0;
 }
 
@@ -368,7 +339,7 @@ static __always_inline int on_vq_push(__u64 *ctx)
 static __always_inline int on_irq_inject(__u64 *ctx)
 {
 	__u32 dev = ctx[0], queue = ctx[1];
-	struct queue_refs q;
+	struct vtop_queue *q;
 
 	if (queue == UVDEV_TRACE_QUEUE_CONFIG) {
 		struct vtop_dev_stats *ds;
@@ -378,9 +349,9 @@ static __always_inline int on_irq_inject(__u64 *ctx)
 			ds->config_irq_injects++;
 		return 0;
 	}
-	if (queue_lookup(dev, queue, &q, &busy_queue_state))
-		return 0;
-	q.stats->irq_injects++;
+	q = queue_lookup(dev, queue, &busy_queue);
+	if (q)
+		ADD(q->stats.irq_injects, 1);
 	return 0;
 }
 
@@ -389,7 +360,7 @@ static __always_inline int on_irq_deliver(__u64 *ctx)
 {
 	__u32 dev = ctx[0], queue = ctx[1], outcome = ctx[3];
 	__u64 lat = ctx[2];
-	struct queue_refs q;
+	struct vtop_queue *q;
 
 	if (queue == UVDEV_TRACE_QUEUE_CONFIG) {
 		struct vtop_dev_stats *ds;
@@ -399,15 +370,15 @@ static __always_inline int on_irq_deliver(__u64 *ctx)
 			ds->config_irq_delivers++;
 		return 0;
 	}
-	if (queue_lookup(dev, queue, &q, &busy_queue_state))
+	q = queue_lookup(dev, queue, &busy_queue);
+	if (!q)
 		return 0;
 	/* Outcomes uvdev does not define count in the spare slot. */
 	outcome = slot_of(outcome, UVDEV_TRACE_IRQ_OUTCOMES, VTOP_IRQ_OUTCOMES - 1);
-	q.stats->irq_delivers[outcome & (VTOP_IRQ_OUTCOMES - 1)]++;
-	q.stats->irq_sum_ns += lat;
-	q.stats->irq_hist[hist_slot(lat)]++;
-	q.state->last_irq_ns = bpf_ktime_get_ns();
-	q.state->undelivered_since_ns = 0;
+	ADD(q->stats.irq_delivers[outcome & (VTOP_IRQ_OUTCOMES - 1)], 1);
+	ADD(q->stats.irq_sum_ns, lat);
+	ADD(q->stats.irq_hist[hist_slot(lat)], 1);
+	q->state.undelivered_since_ns = 0;
 	return 0;
 }
 

@@ -4,18 +4,19 @@
  * events, with fixed-width fields only. Sizes are pinned at compile time on
  * both sides.
  *
- * Counters and histograms are per-CPU (user space sums them); last-activity
- * timestamps and in-flight entries are shared. All times are ktime_get_ns(),
- * i.e. CLOCK_MONOTONIC.
+ * A queue's counters, histograms, last-activity timestamps and in-flight
+ * chains share one map value, so each event costs one lookup; counters are
+ * added atomically. Device counters are per-CPU (user space sums them). All
+ * times are ktime_get_ns(), i.e. CLOCK_MONOTONIC.
  */
 #ifndef VTOP_H
 #define VTOP_H
 
 #define VTOP_NAME_MAX		32	/* = UVDEV_NAME_MAX */
 #define VTOP_MAX_DEVICES	256
-#define VTOP_MAX_QUEUES		1024	/* queue entries, all devices */
+#define VTOP_MAX_QUEUES		256	/* queue entries, all devices */
 #define VTOP_MAX_DEV_QUEUES	64	/* = UVDEV_MAX_QUEUES */
-#define VTOP_MAX_INFLIGHT	65536	/* chains popped and not pushed */
+#define VTOP_RING_MAX		1024	/* = UVDEV_MAX_QUEUE_SIZE: heads are below it */
 #define VTOP_MAX_MSGS		4096	/* messages sent and not done */
 #define VTOP_HIST_SLOTS		64	/* log2(ns): every u64 has its slot */
 /*
@@ -38,7 +39,7 @@ struct vtop_queue_key {
 	__u32 queue;
 };
 
-/* Per-CPU counters of one queue (queue_stats map). */
+/* Counters of one queue. */
 struct vtop_queue_stats {
 	__u64 kicks[VTOP_KICK_MODES];
 	__u64 pops;
@@ -55,24 +56,22 @@ struct vtop_queue_stats {
 	__u64 irq_hist[VTOP_HIST_SLOTS];
 };
 
-/* Last activity of one queue (queue_state map), for the failure states. */
+/* Activity of one queue, for the failure states. */
 struct vtop_queue_state {
-	__u64 last_kick_ns;
 	__u64 last_pop_ns;
-	__u64 last_push_ns;
-	__u64 last_irq_ns;		/* last delivered interrupt */
 	__u64 work_since_ns;		/* work available and not popped since; 0: none */
 	__u64 undelivered_since_ns;	/* first push with no IRQ delivered since; 0: none */
 	__u32 size;			/* ring size, 0 before setup */
 	__u32 ready;
+	__u32 inflight;			/* chains popped and not pushed */
+	__u32 pad;
 };
 
-/* A chain in flight (inflight map): popped, not pushed yet. */
-struct vtop_inflight_key {
-	__u32 dev;
-	__u32 queue;
-	__u32 head;
-	__u32 pad;
+/* Value of the queues map. */
+struct vtop_queue {
+	struct vtop_queue_stats stats;
+	struct vtop_queue_state state;
+	__u64 pop_ns[VTOP_RING_MAX];	/* pop time of the chain in flight at each head; 0: none */
 };
 
 /* A control message in flight (msg_inflight map): sent, not done yet. */
@@ -140,8 +139,9 @@ enum vtop_lifecycle {
 VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_key) == 8, "vtop_queue_key layout");
 VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_stats) == (16 + 3 * VTOP_HIST_SLOTS) * 8,
 		   "vtop_queue_stats layout");
-VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_state) == 56, "vtop_queue_state layout");
-VTOP_STATIC_ASSERT(sizeof(struct vtop_inflight_key) == 16, "vtop_inflight_key layout");
+VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_state) == 40, "vtop_queue_state layout");
+VTOP_STATIC_ASSERT(sizeof(struct vtop_queue) == sizeof(struct vtop_queue_stats) + 40 +
+		   VTOP_RING_MAX * 8, "vtop_queue layout");
 VTOP_STATIC_ASSERT(sizeof(struct vtop_msg_inflight) == 16, "vtop_msg_inflight layout");
 VTOP_STATIC_ASSERT(sizeof(struct vtop_dev_stats) ==
 		   (VTOP_MSG_TYPES * (VTOP_MSG_RESULTS + 1 + VTOP_HIST_SLOTS) + 3) * 8,

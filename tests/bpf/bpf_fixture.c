@@ -220,32 +220,33 @@ static struct vtop_queue_key qkey(uint32_t dev, uint32_t queue)
 	return (struct vtop_queue_key){ .dev = dev, .queue = queue };
 }
 
-static struct vtop_inflight_key ikey(uint32_t dev, uint32_t queue, uint32_t head)
-{
-	return (struct vtop_inflight_key){ .dev = dev, .queue = queue, .head = head };
-}
-
 static struct vtop_msg_key mkey(uint32_t dev, uint32_t id)
 {
 	return (struct vtop_msg_key){ .dev = dev, .id = id };
 }
 
-struct vtop_queue_stats fx_queue_stats(struct fx *fx, uint32_t dev, uint32_t queue)
+/* The queue's map value; the test fails if there is none. */
+static void fx_queue(struct fx *fx, uint32_t dev, uint32_t queue, struct vtop_queue *q)
 {
 	struct vtop_queue_key key = qkey(dev, queue);
-	struct vtop_queue_stats s;
 
-	percpu_sum(fx->skel->maps.queue_stats, &key, &s, sizeof(s));
-	return s;
+	assert_int_equal(lookup(fx->skel->maps.queues, &key, q), 0);
+}
+
+struct vtop_queue_stats fx_queue_stats(struct fx *fx, uint32_t dev, uint32_t queue)
+{
+	struct vtop_queue q;
+
+	fx_queue(fx, dev, queue, &q);
+	return q.stats;
 }
 
 struct vtop_queue_state fx_queue_state(struct fx *fx, uint32_t dev, uint32_t queue)
 {
-	struct vtop_queue_key key = qkey(dev, queue);
-	struct vtop_queue_state st;
+	struct vtop_queue q;
 
-	assert_int_equal(lookup(fx->skel->maps.queue_state, &key, &st), 0);
-	return st;
+	fx_queue(fx, dev, queue, &q);
+	return q.state;
 }
 
 struct vtop_dev_stats fx_dev_stats(struct fx *fx, uint32_t dev)
@@ -266,11 +267,32 @@ struct vtop_dev fx_dev(struct fx *fx, uint32_t dev)
 
 uint64_t fx_inflight(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head)
 {
-	struct vtop_inflight_key key = ikey(dev, queue, head);
-	uint64_t pop_ns;
+	struct vtop_queue q;
 
-	assert_int_equal(lookup(fx->skel->maps.inflight, &key, &pop_ns), 0);
-	return pop_ns;
+	fx_queue(fx, dev, queue, &q);
+	assert_int_not_equal(q.pop_ns[head % VTOP_RING_MAX], 0);
+	return q.pop_ns[head % VTOP_RING_MAX];
+}
+
+unsigned int fx_inflight_count(struct fx *fx)
+{
+	int fd = bpf_map__fd(fx->skel->maps.queues);
+	struct vtop_queue_key key, next;
+	unsigned int chains = 0, counted = 0, i;
+	struct vtop_queue q;
+	bool have_key = false;
+
+	while (!bpf_map_get_next_key(fd, have_key ? &key : NULL, &next)) {
+		key = next;
+		have_key = true;
+		assert_int_equal(bpf_map_lookup_elem(fd, &key, &q), 0);
+		for (i = 0; i < VTOP_RING_MAX; i++)
+			chains += q.pop_ns[i] != 0;
+		counted += q.state.inflight;
+	}
+	/* The per-queue counts must agree with the pop times they summarise. */
+	assert_int_equal(counted, chains);
+	return chains;
 }
 
 struct vtop_msg_inflight fx_msg(struct fx *fx, uint32_t dev, uint32_t id)
@@ -291,18 +313,11 @@ uint64_t fx_lifecycle(struct fx *fx, enum vtop_lifecycle slot)
 	return n;
 }
 
-bool fx_has_queue_stats(struct fx *fx, uint32_t dev, uint32_t queue)
+bool fx_has_queue(struct fx *fx, uint32_t dev, uint32_t queue)
 {
 	struct vtop_queue_key key = qkey(dev, queue);
 
-	return has(fx->skel->maps.queue_stats, &key);
-}
-
-bool fx_has_queue_state(struct fx *fx, uint32_t dev, uint32_t queue)
-{
-	struct vtop_queue_key key = qkey(dev, queue);
-
-	return has(fx->skel->maps.queue_state, &key);
+	return has(fx->skel->maps.queues, &key);
 }
 
 bool fx_has_dev_stats(struct fx *fx, uint32_t dev)
@@ -317,9 +332,12 @@ bool fx_has_dev(struct fx *fx, uint32_t dev)
 
 bool fx_has_inflight(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head)
 {
-	struct vtop_inflight_key key = ikey(dev, queue, head);
+	struct vtop_queue q;
 
-	return has(fx->skel->maps.inflight, &key);
+	if (!fx_has_queue(fx, dev, queue))
+		return false;
+	fx_queue(fx, dev, queue, &q);
+	return q.pop_ns[head % VTOP_RING_MAX] != 0;
 }
 
 bool fx_has_msg(struct fx *fx, uint32_t dev, uint32_t id)

@@ -85,11 +85,12 @@ struct vtop_queue_state fx_queue_state(struct fx *fx, uint32_t dev, uint32_t que
 struct vtop_dev_stats fx_dev_stats(struct fx *fx, uint32_t dev);
 struct vtop_dev fx_dev(struct fx *fx, uint32_t dev);
 uint64_t fx_inflight(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head);
+/* Chains in flight over every queue (checked against the queues' counts). */
+unsigned int fx_inflight_count(struct fx *fx);
 struct vtop_msg_inflight fx_msg(struct fx *fx, uint32_t dev, uint32_t id);
 uint64_t fx_lifecycle(struct fx *fx, enum vtop_lifecycle slot);
 
-bool fx_has_queue_stats(struct fx *fx, uint32_t dev, uint32_t queue);
-bool fx_has_queue_state(struct fx *fx, uint32_t dev, uint32_t queue);
+bool fx_has_queue(struct fx *fx, uint32_t dev, uint32_t queue);
 bool fx_has_dev_stats(struct fx *fx, uint32_t dev);
 bool fx_has_dev(struct fx *fx, uint32_t dev);
 bool fx_has_inflight(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head);

@@ -216,6 +216,37 @@ static void without_older_rates_are_zero(void **state)
 	vtop_view_free(&v);
 }
 
+static void cost_falls_back_to_the_last_window(void **state)
+{
+	struct fixture older, newer;
+	struct vtop_view v;
+
+	(void)state;
+	two_samples(&older, &newer);
+	/* Not measured in this interval: the last closed window's cost. */
+	newer.snap.bpf_run_ns = older.snap.bpf_run_ns;
+	newer.snap.bpf_run_cnt = older.snap.bpf_run_cnt;
+	newer.snap.bpf_window_ns = 9000;
+	newer.snap.bpf_window_cnt = 30;
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	assert_true(v.bpf_ns_per_run == 300.0);
+	vtop_view_free(&v);
+	/* Measured in this interval: the interval's own cost wins. */
+	two_samples(&older, &newer);
+	newer.snap.bpf_window_ns = 9000;
+	newer.snap.bpf_window_cnt = 30;
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	assert_true(v.bpf_ns_per_run == 100.0);
+	vtop_view_free(&v);
+	/* Never measured: unknown. */
+	two_samples(&older, &newer);
+	newer.snap.bpf_run_ns = older.snap.bpf_run_ns;
+	newer.snap.bpf_run_cnt = older.snap.bpf_run_cnt;
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	assert_true(v.bpf_ns_per_run < 0);
+	vtop_view_free(&v);
+}
+
 static void queue_of_unknown_device(void **state)
 {
 	struct fixture newer;
@@ -342,6 +373,7 @@ int main(void)
 		cmocka_unit_test(new_device_counts_from_zero),
 		cmocka_unit_test(restarted_counters_count_from_zero),
 		cmocka_unit_test(without_older_rates_are_zero),
+		cmocka_unit_test(cost_falls_back_to_the_last_window),
 		cmocka_unit_test(queue_of_unknown_device),
 		cmocka_unit_test(unsorted_snapshot),
 		cmocka_unit_test(device_state_is_worst_of_queues),

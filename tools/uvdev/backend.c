@@ -53,6 +53,14 @@ void backend_debug(const struct backend *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+int backend_usage_error(const char *prog, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "; see %s --help\n", prog);
+	return BACKEND_EXIT_USAGE;
+}
+
 int backend_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	int base = 10;

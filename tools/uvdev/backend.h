@@ -72,6 +72,13 @@ void backend_error(const struct backend *b, const char *fmt, ...)
 void backend_debug(const struct backend *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Print "prog: <fmt with arg>; see prog --help" on stderr; returns the
+ * usage exit status.
+ */
+int backend_usage_error(const char *prog, const char *fmt, const char *arg)
+	__attribute__((format(printf, 2, 0)));
+
 /* Parse a decimal (or 0x hex) number in [min, max]; returns 0 or -1. */
 int backend_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

@@ -30,7 +30,7 @@ bool uvdev_name_valid(const char *name)
 	size_t len = name ? strlen(name) : 0;
 	size_t i;
 
-	if (len == 0 || len >= UVDEV_NAME_MAX)
+	if (len == 0 || len >= UVDEV_NAME_MAX || !strcmp(name, "control"))
 		return false;
 	for (i = 0; i < len; i++) {
 		char c = name[i];
@@ -108,7 +108,7 @@ int uvdev_open(const char *name)
 	int fd;
 
 	/* The name becomes a path: keep it to one component under /dev/uvdev. */
-	if (!uvdev_name_valid(name) || !strcmp(name, "control"))
+	if (!uvdev_name_valid(name))
 		return -EINVAL;
 	snprintf(path, sizeof(path), "%s/%s", UVDEV_DEV_DIR, name);
 	fd = open(path, O_RDWR | O_CLOEXEC);

@@ -36,7 +36,10 @@ int uvdev_create_device(const struct uvdev_params *params);
 int uvdev_destroy_device(const char *name);
 /* A short explanation of an errno returned by the functions above. */
 const char *uvdev_strerror(int err);
-/* True if @name is a valid device name: [a-zA-Z0-9_-], 1..UVDEV_NAME_MAX-1. */
+/*
+ * True if @name is a valid device name: [a-zA-Z0-9_-], 1..UVDEV_NAME_MAX-1,
+ * and not "control" (/dev/uvdev/control).
+ */
 bool uvdev_name_valid(const char *name);
 
 /* ---- a device's backend fd ----------------------------------------------- */

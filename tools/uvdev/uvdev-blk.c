@@ -243,13 +243,7 @@ static void usage(FILE *out)
 		UVDEV_MAX_QUEUES, UVDEV_MAX_QUEUE_SIZE, BLK_DEFAULT_QUEUE_SIZE);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "; see " PROG " --help\n");
-	return BACKEND_EXIT_USAGE;
-}
+#define usage_error(fmt, arg) backend_usage_error(PROG, fmt, arg)
 
 /* BYTES with an optional K, M, G or T suffix (powers of 1024). */
 static int parse_size(const char *arg, uint64_t *size)
@@ -349,7 +343,7 @@ static int parse_options(int argc, char **argv, struct blk_options *opt)
 		return usage_error("%s", "give NAME and FILE");
 	opt->name = argv[optind];
 	opt->path = argv[optind + 1];
-	if (!uvdev_name_valid(opt->name) || !strcmp(opt->name, "control"))
+	if (!uvdev_name_valid(opt->name))
 		return usage_error("bad NAME '%s': 1..31 characters of [a-zA-Z0-9_-]", opt->name);
 	return -1;
 }

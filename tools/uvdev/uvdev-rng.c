@@ -230,13 +230,7 @@ static void usage(FILE *out)
 		RNG_MAX_REPLY);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "; see " PROG " --help\n");
-	return BACKEND_EXIT_USAGE;
-}
+#define usage_error(fmt, arg) backend_usage_error(PROG, fmt, arg)
 
 /* Returns -1 to go on, or the exit status. */
 static int parse_options(int argc, char **argv, struct rng_options *opt)
@@ -294,7 +288,7 @@ static int parse_options(int argc, char **argv, struct rng_options *opt)
 	if (argc - optind != 1)
 		return usage_error("%s", "give NAME");
 	opt->name = argv[optind];
-	if (!uvdev_name_valid(opt->name) || !strcmp(opt->name, "control"))
+	if (!uvdev_name_valid(opt->name))
 		return usage_error("bad NAME '%s': 1..31 characters of [a-zA-Z0-9_-]", opt->name);
 	return -1;
 }

@@ -26,9 +26,16 @@ struct vtop_collector {
 	struct vtop_bpf *skel;
 	struct ring_buffer *events;
 	bool use_btf;
+	bool measure_cost;
 	int stats_fd;			/* keeps BPF run-time stats on; -1 if off */
+	unsigned long collects;		/* vtop_collect() calls so far */
+	uint64_t win_start_ns;		/* run totals when the open window opened */
+	uint64_t win_start_cnt;
+	uint64_t win_ns;		/* the last closed window */
+	uint64_t win_cnt;
 	int ncpus;
 	void *percpu_buf;		/* room for the largest per-CPU value */
+	struct vtop_queue *queue_buf;	/* one queues map value */
 	vtop_event_fn event_fn;
 	void *event_ctx;
 };
@@ -152,7 +159,8 @@ struct vtop_collector *vtop_collector_open(const struct vtop_collect_opts *opts,
 		goto err_free;
 	}
 	c->percpu_buf = calloc(c->ncpus, sizeof(struct vtop_dev_stats));
-	if (!c->percpu_buf) {
+	c->queue_buf = malloc(sizeof(*c->queue_buf));
+	if (!c->percpu_buf || !c->queue_buf) {
 		set_err(err, errlen, "out of memory");
 		goto err_free;
 	}
@@ -181,14 +189,14 @@ struct vtop_collector *vtop_collector_open(const struct vtop_collect_opts *opts,
 		set_err(err, errlen, "cannot open the event ring buffer: %s", strerror(errno));
 		goto err_destroy;
 	}
-	if (opts->measure_cost)
-		c->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	c->measure_cost = opts->measure_cost;
 	seed_devices(c);
 	return c;
 
 err_destroy:
 	vtop_bpf__destroy(c->skel);
 err_free:
+	free(c->queue_buf);
 	free(c->percpu_buf);
 	free(c);
 	return NULL;
@@ -202,6 +210,7 @@ void vtop_collector_close(struct vtop_collector *c)
 	vtop_bpf__destroy(c->skel);
 	if (c->stats_fd >= 0)
 		close(c->stats_fd);
+	free(c->queue_buf);
 	free(c->percpu_buf);
 	free(c);
 }
@@ -295,9 +304,9 @@ static int collect_devices(struct vtop_collector *c, struct vtop_snapshot *snap)
 
 static int collect_queues(struct vtop_collector *c, struct vtop_snapshot *snap)
 {
-	int fd = bpf_map__fd(c->skel->maps.queue_state);
-	int stats_fd = bpf_map__fd(c->skel->maps.queue_stats);
+	int fd = bpf_map__fd(c->skel->maps.queues);
 	struct vtop_queue_key key, next;
+	struct vtop_queue *val = c->queue_buf;
 	bool have_key = false;
 	size_t cap = 0, i, n;
 
@@ -306,18 +315,21 @@ static int collect_queues(struct vtop_collector *c, struct vtop_snapshot *snap)
 
 		key = next;
 		have_key = true;
+		if (bpf_map_lookup_elem(fd, &key, val))
+			continue;
 		if (reserve((void **)&snap->queues, &cap, snap->nqueues,
 			    sizeof(*snap->queues)))
 			return -ENOMEM;
-		q = &snap->queues[snap->nqueues];
+		q = &snap->queues[snap->nqueues++];
 		memset(q, 0, sizeof(*q));
 		q->dev = key.dev;
 		q->queue = key.queue;
-		if (bpf_map_lookup_elem(fd, &key, &q->state))
-			continue;
-		lookup_percpu_sum(c, stats_fd, &key, (uint64_t *)&q->stats,
-				  sizeof(q->stats) / sizeof(uint64_t));
-		snap->nqueues++;
+		q->stats = val->stats;
+		q->state = val->state;
+		q->inflight = val->state.inflight;
+		for (i = 0; i < VTOP_RING_MAX; i++)
+			if (val->pop_ns[i] && (!q->oldest_pop_ns || val->pop_ns[i] < q->oldest_pop_ns))
+				q->oldest_pop_ns = val->pop_ns[i];
 	}
 	qsort(snap->queues, snap->nqueues, sizeof(*snap->queues), cmp_queue);
 	for (i = 0, n = 0; i < snap->nqueues; i++)
@@ -325,29 +337,6 @@ static int collect_queues(struct vtop_collector *c, struct vtop_snapshot *snap)
 			snap->queues[n++] = snap->queues[i];
 	snap->nqueues = n;
 	return 0;
-}
-
-static void collect_inflight(struct vtop_collector *c, struct vtop_snapshot *snap)
-{
-	int fd = bpf_map__fd(c->skel->maps.inflight);
-	struct vtop_inflight_key key, next;
-	bool have_key = false;
-
-	while (!bpf_map_get_next_key(fd, have_key ? &key : NULL, &next)) {
-		struct vtop_queue_snap *q;
-		uint64_t pop_ns;
-
-		key = next;
-		have_key = true;
-		if (bpf_map_lookup_elem(fd, &key, &pop_ns))
-			continue;
-		q = (struct vtop_queue_snap *)vtop_snapshot_queue(snap, key.dev, key.queue);
-		if (!q)
-			continue;
-		q->inflight++;
-		if (!q->oldest_pop_ns || pop_ns < q->oldest_pop_ns)
-			q->oldest_pop_ns = pop_ns;
-	}
 }
 
 static void collect_msgs(struct vtop_collector *c, struct vtop_snapshot *snap)
@@ -392,6 +381,25 @@ static void collect_cost(struct vtop_collector *c, struct vtop_snapshot *snap)
 	}
 }
 
+/* Close the measurement window that was open, open the next one when due. */
+static void sample_cost(struct vtop_collector *c, struct vtop_snapshot *snap)
+{
+	if (c->stats_fd >= 0) {
+		close(c->stats_fd);
+		c->stats_fd = -1;
+		c->win_ns = snap->bpf_run_ns - c->win_start_ns;
+		c->win_cnt = snap->bpf_run_cnt - c->win_start_cnt;
+	}
+	if (c->measure_cost && c->collects % VTOP_COST_EVERY == 0) {
+		c->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		c->win_start_ns = snap->bpf_run_ns;
+		c->win_start_cnt = snap->bpf_run_cnt;
+	}
+	c->collects++;
+	snap->bpf_window_ns = c->win_ns;
+	snap->bpf_window_cnt = c->win_cnt;
+}
+
 int vtop_collect(struct vtop_collector *c, struct vtop_snapshot *snap)
 {
 	int lc_fd = bpf_map__fd(c->skel->maps.lifecycle_counts);
@@ -412,9 +420,9 @@ int vtop_collect(struct vtop_collector *c, struct vtop_snapshot *snap)
 		vtop_snapshot_free(snap);
 		return ret;
 	}
-	collect_inflight(c, snap);
 	collect_msgs(c, snap);
 	collect_cost(c, snap);
+	sample_cost(c, snap);
 	for (slot = 0; slot < VTOP_LC_MAX; slot++)
 		lookup_percpu_sum(c, lc_fd, &slot, &snap->lifecycle[slot], 1);
 	return 0;

@@ -17,6 +17,14 @@ struct vtop_collect_opts {
 	bool measure_cost;		/* BPF_ENABLE_STATS for bpf_run_ns */
 };
 
+/*
+ * Measuring the programs' run time costs every event two clock reads, so it
+ * is sampled: the stats are on during one interval in VTOP_COST_EVERY (the
+ * first, then every VTOP_COST_EVERY-th), and a snapshot carries the totals
+ * of the last closed window.
+ */
+#define VTOP_COST_EVERY		10
+
 typedef void (*vtop_event_fn)(const struct vtop_event *ev, void *ctx);
 
 /*

@@ -38,7 +38,9 @@ struct vtop_snapshot {
 	struct vtop_queue_snap *queues;	/* sorted by (dev, queue) */
 	size_t nqueues;
 	uint64_t bpf_run_ns;		/* vtop's own BPF programs, cumulative */
-	uint64_t bpf_run_cnt;
+	uint64_t bpf_run_cnt;		/* (counted only while measured, see collect.h) */
+	uint64_t bpf_window_ns;		/* the last measurement window: run time */
+	uint64_t bpf_window_cnt;	/* and runs; 0 before the first one closed */
 	uint64_t lifecycle[VTOP_LC_MAX];
 };
 

@@ -343,6 +343,10 @@ static void fill_header(struct vtop_view *v, const struct vtop_snapshot *older,
 	if (newer->bpf_run_cnt > older->bpf_run_cnt && newer->bpf_run_ns >= older->bpf_run_ns)
 		v->bpf_ns_per_run = (double)(newer->bpf_run_ns - older->bpf_run_ns) /
 				    (double)(newer->bpf_run_cnt - older->bpf_run_cnt);
+	else if (newer->bpf_window_cnt)
+		/* Not measured in this interval: the last measurement stands. */
+		v->bpf_ns_per_run = (double)newer->bpf_window_ns /
+				    (double)newer->bpf_window_cnt;
 }
 
 int vtop_view_build(struct vtop_view *v, const struct vtop_snapshot *older,

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# virtio_net and virtio_console probe cleanly on uvdev devices, send through
-# their transmit queues, and unbind cleanly when the device is destroyed.
+# virtio_net and virtio_console probe cleanly on uvdev devices and unbind
+# cleanly when the device is destroyed; virtio_net sends through its
+# transmit queue.
 # The backend is a sink: it captures what is transmitted and receives
 # nothing.
 # timeout: 180
@@ -30,17 +31,16 @@ ip link set "$iface" down
 stop_backend "$backend"
 test ! -e "/sys/class/net/$iface" || fail "$iface still exists after destroy"
 
-step "virtio_console"
+step "virtio_console (probe and unbind only)"
+# Console output (hvc) makes virtio_console busy-wait with interrupts off
+# until the device returns the buffer: with a userspace backend that needs
+# the same CPU, a write can spin for good. So this checks the probe only;
+# see the README's limitations.
 "$TESTBIN/sink-backend" --device-id 3 --queues 2 --sink 1 --capture con-tx.bin con0 2>con.err &
 backend=$!
 wait_for 60 "virtio_console to bind" bash -c 'ls /sys/class/uvdev/con0/virtio*/virtio-ports/* >/dev/null 2>&1'
 port=$(basename /sys/class/uvdev/con0/virtio*/virtio-ports/*)
 echo "port: $port"
-printf 'uvdev-console-check' >/dev/hvc0
-printf 'uvdev-console-check' >expected.bin
-wait_for 10 "the console bytes on the transmit queue" \
-	bash -c "\"$TESTBIN/find-substream\" con-tx.bin expected.bin >/dev/null"
-echo "ok: bytes written to /dev/hvc0 reached the backend"
 stop_backend "$backend"
 test ! -e "/sys/class/virtio-ports/$port" || fail "port $port still exists after destroy"
 

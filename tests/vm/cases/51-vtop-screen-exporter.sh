@@ -27,12 +27,14 @@ for term in vt100 linux; do
 	# Drop the escape sequences; keep the text the terminal would show.
 	sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[()][0-9A-Za-z]//g; s/\x1b[=>]//g' \
 		"screen-$term.raw" | tr -d '\r\017\016' >"screen-$term.txt"
+	cp "screen-$term.txt" "$UVDEV_RESULTS/51-screen-$term.txt"
 	for col in DEVICE KICK/s IRQ/s INFL WAIT50 WAIT99 SVC50 SVC99 IRQ99 'ZC%' STATE; do
 		grep -qF -- "$col" "screen-$term.txt" || fail "no $col column on the $term screen"
 	done
 	grep -q 'blk0' "screen-$term.txt" || fail "no blk0 row on the $term screen"
 	grep -q 'rng0' "screen-$term.txt" || fail "no rng0 row on the $term screen"
-	grep -qE 'q0 ' "screen-$term.txt" || fail "no queue row on the $term screen"
+	# ncurses may move the cursor instead of writing blanks: no space after q0.
+	grep -q 'q0' "screen-$term.txt" || fail "no queue row on the $term screen"
 	echo "ok: a frame with every column, both devices and their queues"
 done
 grep -E 'blk0|DEVICE' screen-vt100.txt | tail -n 3
