@@ -129,6 +129,38 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Open, load and attach one set of entry points (c->use_btf). 0 or -errno. */
+static int load_and_attach(struct vtop_collector *c, char *err, size_t errlen)
+{
+	int ret;
+
+	c->skel = vtop_bpf__open();
+	if (!c->skel) {
+		ret = -errno;
+		set_err(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		return ret;
+	}
+	select_entry_points(c->skel, c->use_btf);
+	ret = vtop_bpf__load(c->skel);
+	if (ret) {
+		set_err(err, errlen, "cannot load the BPF programs: %s "
+			"(run with -v for the verifier log)", strerror(-ret));
+		goto err_destroy;
+	}
+	ret = vtop_bpf__attach(c->skel);
+	if (ret) {
+		set_err(err, errlen, "cannot attach to the uvdev tracepoints: %s "
+			"(is this uvdev.ko from the same source as vtop?)", strerror(-ret));
+		goto err_destroy;
+	}
+	return 0;
+
+err_destroy:
+	vtop_bpf__destroy(c->skel);
+	c->skel = NULL;
+	return ret;
+}
+
 struct vtop_collector *vtop_collector_open(const struct vtop_collect_opts *opts,
 					   char *err, size_t errlen)
 {
@@ -165,25 +197,14 @@ struct vtop_collector *vtop_collector_open(const struct vtop_collect_opts *opts,
 		goto err_free;
 	}
 
-	c->skel = vtop_bpf__open();
-	if (!c->skel) {
-		set_err(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+	ret = load_and_attach(c, err, errlen);
+	if (ret && c->use_btf) {
+		/* The module's BTF may not match: the raw entry points need none. */
+		c->use_btf = false;
+		ret = load_and_attach(c, err, errlen);
+	}
+	if (ret)
 		goto err_free;
-	}
-	select_entry_points(c->skel, c->use_btf);
-	ret = vtop_bpf__load(c->skel);
-	if (ret) {
-		set_err(err, errlen, "cannot load the BPF programs: %s%s", strerror(-ret),
-			c->use_btf ? " (try --raw-tp; run with -v for the verifier log)" :
-				     " (run with -v for the verifier log)");
-		goto err_destroy;
-	}
-	ret = vtop_bpf__attach(c->skel);
-	if (ret) {
-		set_err(err, errlen, "cannot attach to the uvdev tracepoints: %s "
-			"(is this uvdev.ko from the same source as vtop?)", strerror(-ret));
-		goto err_destroy;
-	}
 	c->events = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_event, c, NULL);
 	if (!c->events) {
 		set_err(err, errlen, "cannot open the event ring buffer: %s", strerror(errno));

@@ -47,6 +47,15 @@ kill -INT $vt
 wait $vt || fail "vtop exited with an error: $(cat vtop.err)"
 tail -n 1 vtop.json
 
+step "vtop's raw_tp fallback counts them too"
+start_vtop raw.json -o json --raw-tp 0.5
+file_has raw.json.err 'attached \(raw_tp\)' || fail "vtop --raw-tp did not attach raw_tp: $(cat raw.json.err)"
+uvdevctl create rt1 --device-id 4 >/dev/null
+uvdevctl destroy rt1
+wait_for 10 "vtop (raw_tp) to count them" file_has raw.json '"dev_create":1,"dev_destroy":1'
+stop_vtop
+echo "ok: raw_tp"
+
 step "unload"
 unload_module
 echo "ok: rmmod"
