@@ -335,14 +335,20 @@ static const struct file_operations uvdev_dev_fops = {
 
 /* ---- create and destroy ------------------------------------------------- */
 
+/* Free a device that never got as far as device_initialize(). */
+static void uvdev_free(struct uvdev_device *udev)
+{
+	kfree(udev->vqs);
+	kfree(udev->config);
+	kfree(udev);
+}
+
 static void uvdev_dev_free(struct device *dev)
 {
 	struct uvdev_device *udev = dev_to_uvdev(dev);
 
 	ida_free(&uvdev_ids, udev->id);
-	kfree(udev->vqs);
-	kfree(udev->config);
-	kfree(udev);
+	uvdev_free(udev);
 }
 
 static struct uvdev_device *uvdev_alloc(const struct uvdev_create *req)
@@ -355,13 +361,13 @@ static struct uvdev_device *uvdev_alloc(const struct uvdev_create *req)
 		return ERR_PTR(-ENOMEM);
 	udev->vqs = kcalloc(req->num_queues, sizeof(*udev->vqs), GFP_KERNEL);
 	udev->config = kzalloc(max_t(u32, req->config_size, 1), GFP_KERNEL);
-	if (!udev->vqs || !udev->config)
-		goto err_free;
+	if (!udev->vqs || !udev->config) {
+		uvdev_free(udev);
+		return ERR_PTR(-ENOMEM);
+	}
 	if (copy_from_user(udev->config, u64_to_user_ptr(req->config),
 			   req->config_size)) {
-		kfree(udev->vqs);
-		kfree(udev->config);
-		kfree(udev);
+		uvdev_free(udev);
 		return ERR_PTR(-EFAULT);
 	}
 
@@ -382,12 +388,6 @@ static struct uvdev_device *uvdev_alloc(const struct uvdev_create *req)
 	for (i = 0; i < udev->num_queues; i++)
 		uvdev_vq_init(&udev->vqs[i], udev, i);
 	return udev;
-
-err_free:
-	kfree(udev->vqs);
-	kfree(udev->config);
-	kfree(udev);
-	return ERR_PTR(-ENOMEM);
 }
 
 static int uvdev_create(struct uvdev_create __user *argp)
@@ -407,10 +407,8 @@ static int uvdev_create(struct uvdev_create __user *argp)
 
 	ret = ida_alloc_max(&uvdev_ids, UVDEV_MAX_DEVICES - 1, GFP_KERNEL);
 	if (ret < 0) {
-		kfree(udev->vqs);
-		kfree(udev->config);
-		kfree(udev);
-		return ret == -ENOSPC ? -ENOSPC : ret;
+		uvdev_free(udev);
+		return ret;
 	}
 	udev->id = ret;
 
