@@ -13,13 +13,16 @@
 #include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
+#include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
 #include "uvdev.h"
@@ -28,14 +31,36 @@
 #include "trace.h"
 
 unsigned int uvdev_default_timeout_ms = 30000;
-module_param_named(msg_timeout_ms, uvdev_default_timeout_ms, uint, 0644);
+
+static int uvdev_timeout_param_set(const char *val,
+				   const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint(val, 0, &ms);
+	if (ret)
+		return ret;
+	if (ms == 0 || ms > UVDEV_MAX_TIMEOUT_MS)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops uvdev_timeout_param_ops = {
+	.set = uvdev_timeout_param_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(msg_timeout_ms, &uvdev_timeout_param_ops,
+		&uvdev_default_timeout_ms, 0644);
 MODULE_PARM_DESC(msg_timeout_ms,
-		 "Default control message timeout for new devices, in ms (default 30000)");
+		 "Default control message timeout for new devices, in ms (1..3600000, default 30000)");
 
-/* Interrupt injection: block I/O completes through it, so it may reclaim. */
-struct workqueue_struct *uvdev_irq_wq;
-
-/* Serialises create and destroy, and protects uvdev_devices. */
+/*
+ * Protects uvdev_devices and each device's destroying flag; held briefly,
+ * never across a destroy, which may wait for the message timeout.
+ */
 static DEFINE_MUTEX(uvdev_devices_lock);
 static LIST_HEAD(uvdev_devices);
 static DEFINE_IDA(uvdev_ids);
@@ -56,6 +81,23 @@ static bool uvdev_device_id_allowed(u32 device_id)
 	case VIRTIO_ID_CONSOLE:
 	case VIRTIO_ID_RNG:
 		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Drivers that wait for the device by spinning on a CPU, with interrupts
+ * or preemption off: virtio_console for console output and port control,
+ * virtio_net for control virtqueue commands (under rtnl_lock).
+ */
+static bool uvdev_driver_busy_waits(const struct uvdev_create *req)
+{
+	switch (req->device_id) {
+	case VIRTIO_ID_CONSOLE:
+		return true;
+	case VIRTIO_ID_NET:
+		return req->features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ);
 	default:
 		return false;
 	}
@@ -82,7 +124,8 @@ static int uvdev_check_create(const struct uvdev_create *req)
 	u64 transport = req->features & UVDEV_TRANSPORT_FEATURES;
 
 	if (!uvdev_name_valid(req->name) ||
-	    memchr_inv(req->reserved, 0, sizeof(req->reserved)) || req->dev_id)
+	    memchr_inv(req->reserved, 0, sizeof(req->reserved)) || req->dev_id ||
+	    (req->flags & ~UVDEV_CREATE_F_BUSY_WAIT))
 		return -EINVAL;
 	if (!uvdev_device_id_allowed(req->device_id))
 		return -EINVAL;
@@ -97,6 +140,9 @@ static int uvdev_check_create(const struct uvdev_create *req)
 	if (req->config_size > UVDEV_MAX_CONFIG_SIZE ||
 	    req->msg_timeout_ms > UVDEV_MAX_TIMEOUT_MS)
 		return -EINVAL;
+	if (uvdev_driver_busy_waits(req) &&
+	    !(req->flags & UVDEV_CREATE_F_BUSY_WAIT))
+		return -EOPNOTSUPP;
 	return 0;
 }
 
@@ -164,7 +210,7 @@ static ssize_t backend_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
 	return sysfs_emit(buf, "%d\n",
-			  atomic_read(&dev_to_uvdev(dev)->backend_open));
+			  READ_ONCE(dev_to_uvdev(dev)->backend));
 }
 static DEVICE_ATTR_RO(backend);
 
@@ -212,43 +258,27 @@ static void uvdev_register_work(struct work_struct *work)
 						 register_work);
 	int ret;
 
-	mutex_lock(&udev->reg_lock);
-	if (udev->dying) {
-		mutex_unlock(&udev->reg_lock);
+	if (READ_ONCE(udev->life) != UVDEV_LIVE)
 		return;
-	}
-	mutex_unlock(&udev->reg_lock);
-
 	ret = uvdev_transport_register(udev);
 	if (ret) {
 		dev_err(&udev->dev, "cannot register the virtio device: %d\n", ret);
 		return;
 	}
-	mutex_lock(&udev->reg_lock);
 	WRITE_ONCE(udev->registered, true);
-	mutex_unlock(&udev->reg_lock);
 }
 
 static int uvdev_dev_open(struct inode *inode, struct file *file)
 {
 	struct uvdev_device *udev = container_of(inode->i_cdev,
 						 struct uvdev_device, cdev);
+	int ret;
 
-	if (atomic_cmpxchg(&udev->backend_open, 0, 1))
-		return -EBUSY;
-	mutex_lock(&udev->reg_lock);
-	if (udev->dying) {
-		mutex_unlock(&udev->reg_lock);
-		atomic_set(&udev->backend_open, 0);
-		return -ENODEV;
-	}
+	ret = uvdev_backend_attach(udev);
+	if (ret)
+		return ret;
 	get_device(&udev->dev);
 	file->private_data = udev;
-	if (!udev->reg_scheduled) {
-		udev->reg_scheduled = true;
-		schedule_work(&udev->register_work);
-	}
-	mutex_unlock(&udev->reg_lock);
 	return nonseekable_open(inode, file);
 }
 
@@ -259,8 +289,7 @@ static int uvdev_dev_release(struct inode *inode, struct file *file)
 
 	for (i = 0; i < udev->num_queues; i++)
 		uvdev_vq_backend_gone(&udev->vqs[i]);
-	atomic_set(&udev->backend_open, 0);
-	uvdev_msg_backend_gone(udev);
+	uvdev_backend_detach(udev);
 	put_device(&udev->dev);
 	return 0;
 }
@@ -308,7 +337,7 @@ static long uvdev_dev_ioctl(struct file *file, unsigned int cmd,
 	struct uvdev_device *udev = file->private_data;
 	void __user *argp = (void __user *)arg;
 
-	if (READ_ONCE(udev->dead))
+	if (uvdev_is_dead(udev))
 		return -ESHUTDOWN;
 	switch (cmd) {
 	case UVDEV_IOC_DEV_INFO:
@@ -378,11 +407,12 @@ static struct uvdev_device *uvdev_alloc(const struct uvdev_create *req)
 	udev->num_queues = req->num_queues;
 	udev->max_queue_size = req->max_queue_size;
 	udev->config_size = req->config_size;
-	udev->msg_timeout_ms = req->msg_timeout_ms ?: uvdev_default_timeout_ms;
+	udev->msg_timeout_ms = req->msg_timeout_ms ?:
+			       READ_ONCE(uvdev_default_timeout_ms);
+	udev->busy_wait = req->flags & UVDEV_CREATE_F_BUSY_WAIT;
 	spin_lock_init(&udev->config_lock);
-	mutex_init(&udev->reg_lock);
-	atomic_set(&udev->backend_open, 0);
 	INIT_WORK(&udev->register_work, uvdev_register_work);
+	uvdev_life_init(udev);
 	uvdev_msg_init(udev);
 	uvdev_transport_init(udev);
 	for (i = 0; i < udev->num_queues; i++)
@@ -423,6 +453,11 @@ static int uvdev_create(struct uvdev_create __user *argp)
 		goto err_put;
 	cdev_init(&udev->cdev, &uvdev_dev_fops);
 	udev->cdev.owner = THIS_MODULE;
+	/* Answer before the device exists, so a bad pointer creates nothing. */
+	if (put_user(udev->id, &argp->dev_id)) {
+		ret = -EFAULT;
+		goto err_put;
+	}
 
 	mutex_lock(&uvdev_devices_lock);
 	if (uvdev_find(udev->name)) {
@@ -437,9 +472,6 @@ static int uvdev_create(struct uvdev_create __user *argp)
 
 	trace_uvdev_dev_create(udev->id, udev->name, udev->device_id,
 			       udev->num_queues, udev->max_queue_size);
-	req.dev_id = udev->id;
-	if (put_user(req.dev_id, &argp->dev_id))
-		return -EFAULT;
 	return 0;
 
 err_unlock:
@@ -450,30 +482,19 @@ err_put:
 }
 
 /*
- * Take the device off the virtio bus (the driver unbinds, talking to the
- * backend if it is there), then remove its node. The memory goes when the
- * backend's fd, if still open, is closed.
+ * Destroy a device the caller has marked destroying, then remove its node
+ * and its name: a device of the same name can be created only after that.
+ * The memory goes when the backend's fd, if still open, is closed.
  */
-static void uvdev_destroy_device(struct uvdev_device *udev)
+static void uvdev_destroy_marked(struct uvdev_device *udev)
 {
-	mutex_lock(&udev->reg_lock);
-	spin_lock(&udev->msg_lock);
-	udev->dying = true;
-	spin_unlock(&udev->msg_lock);
-	mutex_unlock(&udev->reg_lock);
-	flush_work(&udev->register_work);
-
-	if (READ_ONCE(udev->registered)) {
-		unregister_virtio_device(&udev->vdev);
-		mutex_lock(&udev->reg_lock);
-		WRITE_ONCE(udev->registered, false);
-		mutex_unlock(&udev->reg_lock);
-	}
-	cancel_work_sync(&udev->config_irq_work);
-	uvdev_msg_kill(udev);
+	uvdev_destroy_device(udev);
 	trace_uvdev_dev_destroy(udev->id, udev->name, udev->device_id,
 				udev->num_queues, udev->max_queue_size);
 	cdev_device_del(&udev->cdev, &udev->dev);
+	mutex_lock(&uvdev_devices_lock);
+	list_del(&udev->node);
+	mutex_unlock(&uvdev_devices_lock);
 	put_device(&udev->dev);
 }
 
@@ -481,6 +502,7 @@ static int uvdev_destroy(struct uvdev_destroy __user *argp)
 {
 	struct uvdev_destroy req;
 	struct uvdev_device *udev;
+	int ret = 0;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
@@ -490,13 +512,55 @@ static int uvdev_destroy(struct uvdev_destroy __user *argp)
 
 	mutex_lock(&uvdev_devices_lock);
 	udev = uvdev_find(req.name);
-	if (udev)
-		list_del(&udev->node);
-	mutex_unlock(&uvdev_devices_lock);
 	if (!udev)
-		return -ENOENT;
-	uvdev_destroy_device(udev);
+		ret = -ENOENT;
+	else if (udev->destroying)
+		ret = -EALREADY;
+	else
+		udev->destroying = true;
+	mutex_unlock(&uvdev_devices_lock);
+	if (ret)
+		return ret;
+	uvdev_destroy_marked(udev);
 	return 0;
+}
+
+static long uvdev_queue_state(struct uvdev_queue_state __user *argp)
+{
+	struct uvdev_queue_state st;
+	struct uvdev_device *udev, *found = NULL;
+
+	if (copy_from_user(&st, argp, sizeof(st)))
+		return -EFAULT;
+	if (memchr_inv(&st.size, 0, sizeof(st) - offsetof(typeof(st), size)))
+		return -EINVAL;
+
+	mutex_lock(&uvdev_devices_lock);
+	list_for_each_entry(udev, &uvdev_devices, node) {
+		if (udev->id == st.dev_id) {
+			found = udev;
+			get_device(&found->dev);
+			break;
+		}
+	}
+	mutex_unlock(&uvdev_devices_lock);
+	if (!found)
+		return -ENOENT;
+	if (st.queue >= found->num_queues) {
+		put_device(&found->dev);
+		return -EINVAL;
+	}
+
+	uvdev_vq_state(&found->vqs[array_index_nospec(st.queue, found->num_queues)],
+		       &st);
+	if (uvdev_is_broken(found))
+		st.flags |= UVDEV_QUEUE_BROKEN;
+	if (READ_ONCE(found->backend))
+		st.flags |= UVDEV_QUEUE_BACKEND;
+	st.status = READ_ONCE(found->status);
+	st.now_ns = ktime_get_ns();
+	put_device(&found->dev);
+	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
 static long uvdev_control_ioctl(struct file *file, unsigned int cmd,
@@ -505,6 +569,8 @@ static long uvdev_control_ioctl(struct file *file, unsigned int cmd,
 	void __user *argp = (void __user *)arg;
 
 	switch (cmd) {
+	case UVDEV_IOC_QUEUE_STATE:
+		return uvdev_queue_state(argp);
 	case UVDEV_IOC_CREATE:
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
@@ -544,12 +610,12 @@ static int __init uvdev_init(void)
 {
 	int ret;
 
-	uvdev_irq_wq = alloc_workqueue("uvdev_irq", WQ_HIGHPRI | WQ_MEM_RECLAIM, 0);
-	if (!uvdev_irq_wq)
-		return -ENOMEM;
+	ret = uvdev_lifecycle_init();
+	if (ret)
+		return ret;
 	ret = alloc_chrdev_region(&uvdev_devt, 0, UVDEV_MAX_DEVICES, "uvdev");
 	if (ret)
-		goto err_destroy_wq;
+		goto err_lifecycle_exit;
 	uvdev_class = class_create(THIS_MODULE, "uvdev");
 	if (IS_ERR(uvdev_class)) {
 		ret = PTR_ERR(uvdev_class);
@@ -565,25 +631,30 @@ err_destroy_class:
 	class_destroy(uvdev_class);
 err_unregister_region:
 	unregister_chrdev_region(uvdev_devt, UVDEV_MAX_DEVICES);
-err_destroy_wq:
-	destroy_workqueue(uvdev_irq_wq);
+err_lifecycle_exit:
+	uvdev_lifecycle_exit();
 	return ret;
 }
 
+/*
+ * No backend holds a device fd (each holds the module) and the control
+ * node is gone, so nothing else destroys devices now; each breaks at once
+ * for want of a backend.
+ */
 static void __exit uvdev_exit(void)
 {
 	struct uvdev_device *udev, *tmp;
 
 	misc_deregister(&uvdev_control);
 	mutex_lock(&uvdev_devices_lock);
-	list_for_each_entry_safe(udev, tmp, &uvdev_devices, node) {
-		list_del(&udev->node);
-		uvdev_destroy_device(udev);
-	}
+	list_for_each_entry(udev, &uvdev_devices, node)
+		udev->destroying = true;
 	mutex_unlock(&uvdev_devices_lock);
+	list_for_each_entry_safe(udev, tmp, &uvdev_devices, node)
+		uvdev_destroy_marked(udev);
 	class_destroy(uvdev_class);
 	unregister_chrdev_region(uvdev_devt, UVDEV_MAX_DEVICES);
-	destroy_workqueue(uvdev_irq_wq);
+	uvdev_lifecycle_exit();
 }
 
 module_init(uvdev_init);

@@ -4,10 +4,10 @@
  *
  * A sender queues a message and sleeps until the backend answers it, the
  * timeout passes or the sender is killed. The backend reads messages with
- * read() and answers with write() on its device fd. A timeout marks the
- * device broken: every waiting and later message fails with -EIO, the
- * driver's requests are failed, and the virtio device is broken, so a hung
- * backend costs one timeout, never a hung kernel.
+ * read() and answers with write() on its device fd. A timeout breaks the
+ * device (lifecycle.c): every waiting and later message fails with -EIO and
+ * the driver's requests are failed, so a hung backend costs one timeout,
+ * never a hung kernel.
  */
 #include <linux/jiffies.h>
 #include <linux/poll.h>
@@ -27,28 +27,20 @@ struct uvdev_pending_msg {
 	bool done;
 };
 
-static void uvdev_broken_work(struct work_struct *work);
-
 void uvdev_msg_init(struct uvdev_device *udev)
 {
-	spin_lock_init(&udev->msg_lock);
 	INIT_LIST_HEAD(&udev->msg_pending);
 	INIT_LIST_HEAD(&udev->msg_sent);
 	init_waitqueue_head(&udev->msg_wq);
 	init_waitqueue_head(&udev->reply_wq);
-	INIT_WORK(&udev->broken_work, uvdev_broken_work);
 }
 
-bool uvdev_is_broken(struct uvdev_device *udev)
-{
-	return READ_ONCE(udev->broken);
-}
-
-/* Complete every queued message with @result. Caller holds msg_lock. */
-static void uvdev_msg_fail_all(struct uvdev_device *udev, int result)
+/* Complete every queued message with @result. Caller holds state_lock. */
+void uvdev_msg_fail_all_locked(struct uvdev_device *udev, int result)
 {
 	struct uvdev_pending_msg *pm, *tmp;
 
+	lockdep_assert_held(&udev->state_lock);
 	list_splice_tail_init(&udev->msg_sent, &udev->msg_pending);
 	list_for_each_entry_safe(pm, tmp, &udev->msg_pending, node) {
 		list_del_init(&pm->node);
@@ -59,48 +51,13 @@ static void uvdev_msg_fail_all(struct uvdev_device *udev, int result)
 }
 
 /*
- * Fail what the driver has in the rings, then break the virtio device so
- * the driver stops adding more. Runs from a work item: the failing sender
- * may be inside one of the driver's own calls.
+ * Messages the backend read and did not answer go back in front of the
+ * queue, for the next backend. Caller holds state_lock.
  */
-static void uvdev_broken_work(struct work_struct *work)
+void uvdev_msg_requeue_locked(struct uvdev_device *udev)
 {
-	struct uvdev_device *udev = container_of(work, struct uvdev_device,
-						 broken_work);
-	u32 i;
-
-	for (i = 0; i < udev->num_queues; i++)
-		uvdev_vq_fail_all(&udev->vqs[i]);
-	if (READ_ONCE(udev->registered))
-		virtio_break_device(&udev->vdev);
-}
-
-/* Returns true if this call broke the device. Caller holds msg_lock. */
-static bool uvdev_set_broken_locked(struct uvdev_device *udev)
-{
-	if (udev->broken)
-		return false;
-	udev->broken = true;
-	uvdev_msg_fail_all(udev, -EIO);
-	return true;
-}
-
-static void uvdev_broken_notify(struct uvdev_device *udev)
-{
-	wake_up_interruptible_poll(&udev->msg_wq, EPOLLERR);
-	queue_work(system_wq, &udev->broken_work);
-}
-
-/* Mark the device broken (idempotent), for faults found outside messages. */
-void uvdev_mark_broken(struct uvdev_device *udev)
-{
-	bool broke;
-
-	spin_lock(&udev->msg_lock);
-	broke = uvdev_set_broken_locked(udev);
-	spin_unlock(&udev->msg_lock);
-	if (broke)
-		uvdev_broken_notify(udev);
+	lockdep_assert_held(&udev->state_lock);
+	list_splice_init(&udev->msg_sent, &udev->msg_pending);
 }
 
 static u32 uvdev_msg_trace_result(int ret)
@@ -117,37 +74,58 @@ static u32 uvdev_msg_trace_result(int ret)
 	}
 }
 
+/*
+ * A backend refuses with one of a few errnos the driver core and drivers
+ * handle; anything else (-EPROBE_DEFER, -ERESTARTSYS, ...) would mean
+ * something it does not, and becomes -EIO.
+ */
+static int uvdev_msg_result(s32 result)
+{
+	switch (result) {
+	case 0:
+	case -EINVAL:
+	case -EIO:
+	case -ENOMEM:
+	case -ENOSPC:
+	case -EBUSY:
+	case -EOPNOTSUPP:
+		return result;
+	default:
+		return -EIO;
+	}
+}
+
 /**
  * uvdev_msg_sync - send a control message and wait for the backend's answer
  * @udev: the device
  * @msg: type and payload; the id is assigned here
  *
- * Return: the backend's result (0 or a negative errno), -ETIMEDOUT (the
- * device is now broken), -EINTR (killed), -EIO (already broken) or
- * -ENOTCONN (the device is being destroyed and no backend is attached).
+ * Return: the backend's result (0 or one of the errnos uvdev_msg_result()
+ * passes), -ETIMEDOUT (the device is now broken), -EINTR (killed), -EIO
+ * (already broken) or -ENOTCONN (the device is destroyed).
  */
 int uvdev_msg_sync(struct uvdev_device *udev, struct uvdev_msg *msg)
 {
 	struct uvdev_pending_msg pm = { .msg = *msg };
 	unsigned int timeout_ms = READ_ONCE(udev->msg_timeout_ms);
-	bool broke = false;
+	unsigned long flags;
+	bool timed_out = false;
 	long left;
 	u64 start;
 	int ret;
 
 	INIT_LIST_HEAD(&pm.node);
-	spin_lock(&udev->msg_lock);
+	spin_lock_irqsave(&udev->state_lock, flags);
 	pm.msg.id = udev->msg_next_id++;
 	if (udev->broken) {
 		ret = -EIO;
-	} else if (udev->dead ||
-		   (udev->dying && !atomic_read(&udev->backend_open))) {
+	} else if (udev->life == UVDEV_DEAD) {
 		ret = -ENOTCONN;
 	} else {
 		list_add_tail(&pm.node, &udev->msg_pending);
 		ret = 0;
 	}
-	spin_unlock(&udev->msg_lock);
+	spin_unlock_irqrestore(&udev->state_lock, flags);
 
 	start = ktime_get_ns();
 	trace_uvdev_msg_send(udev->id, pm.msg.id, pm.msg.type);
@@ -158,26 +136,20 @@ int uvdev_msg_sync(struct uvdev_device *udev, struct uvdev_msg *msg)
 	left = wait_event_killable_timeout(udev->reply_wq, READ_ONCE(pm.done),
 					   msecs_to_jiffies(timeout_ms));
 
-	spin_lock(&udev->msg_lock);
+	spin_lock_irqsave(&udev->state_lock, flags);
 	if (pm.done) {
 		ret = pm.result;
 	} else {
 		list_del(&pm.node);
-		if (left == 0) {
-			ret = -ETIMEDOUT;
-			broke = uvdev_set_broken_locked(udev);
-		} else {
-			ret = -EINTR;
-		}
+		timed_out = left == 0;
+		ret = timed_out ? -ETIMEDOUT : -EINTR;
 	}
-	spin_unlock(&udev->msg_lock);
+	spin_unlock_irqrestore(&udev->state_lock, flags);
 
-	if (broke) {
-		dev_err(&udev->dev,
-			"backend did not answer message %u (type %u) within %u ms: device broken, destroy it\n",
-			pm.msg.id, pm.msg.type, timeout_ms);
-		uvdev_broken_notify(udev);
-	}
+	if (timed_out)
+		uvdev_break(udev, UVDEV_TRACE_BROKEN_MSG_TIMEOUT,
+			    "backend did not answer message %u (type %u) within %u ms",
+			    pm.msg.id, pm.msg.type, timeout_ms);
 out:
 	trace_uvdev_msg_done(udev->id, pm.msg.id, pm.msg.type,
 			     uvdev_msg_trace_result(ret), ktime_get_ns() - start);
@@ -186,11 +158,13 @@ out:
 
 static bool uvdev_msg_readable(struct uvdev_device *udev)
 {
+	unsigned long flags;
 	bool ret;
 
-	spin_lock(&udev->msg_lock);
-	ret = !list_empty(&udev->msg_pending) || udev->broken || udev->dead;
-	spin_unlock(&udev->msg_lock);
+	spin_lock_irqsave(&udev->state_lock, flags);
+	ret = !list_empty(&udev->msg_pending) || udev->broken ||
+	      udev->life == UVDEV_DEAD;
+	spin_unlock_irqrestore(&udev->state_lock, flags);
 	return ret;
 }
 
@@ -199,18 +173,19 @@ ssize_t uvdev_msg_read(struct uvdev_device *udev, char __user *buf,
 {
 	struct uvdev_pending_msg *pm;
 	struct uvdev_msg msg;
+	unsigned long flags;
 	int ret;
 
 	if (count < sizeof(msg))
 		return -EINVAL;
 
 	for (;;) {
-		spin_lock(&udev->msg_lock);
+		spin_lock_irqsave(&udev->state_lock, flags);
 		if (udev->broken) {
 			ret = -EIO;
 			goto out_unlock;
 		}
-		if (udev->dead) {
+		if (udev->life == UVDEV_DEAD) {
 			ret = 0;
 			goto out_unlock;
 		}
@@ -218,7 +193,7 @@ ssize_t uvdev_msg_read(struct uvdev_device *udev, char __user *buf,
 					      struct uvdev_pending_msg, node);
 		if (pm)
 			break;
-		spin_unlock(&udev->msg_lock);
+		spin_unlock_irqrestore(&udev->state_lock, flags);
 		if (nonblock)
 			return -EAGAIN;
 		ret = wait_event_interruptible(udev->msg_wq,
@@ -228,24 +203,24 @@ ssize_t uvdev_msg_read(struct uvdev_device *udev, char __user *buf,
 	}
 	list_move_tail(&pm->node, &udev->msg_sent);
 	msg = pm->msg;
-	spin_unlock(&udev->msg_lock);
+	spin_unlock_irqrestore(&udev->state_lock, flags);
 
 	if (copy_to_user(buf, &msg, sizeof(msg))) {
 		/* Put it back in front, if its sender is still waiting. */
-		spin_lock(&udev->msg_lock);
+		spin_lock_irqsave(&udev->state_lock, flags);
 		list_for_each_entry(pm, &udev->msg_sent, node) {
 			if (pm->msg.id == msg.id) {
 				list_move(&pm->node, &udev->msg_pending);
 				break;
 			}
 		}
-		spin_unlock(&udev->msg_lock);
+		spin_unlock_irqrestore(&udev->state_lock, flags);
 		return -EFAULT;
 	}
 	return sizeof(msg);
 
 out_unlock:
-	spin_unlock(&udev->msg_lock);
+	spin_unlock_irqrestore(&udev->state_lock, flags);
 	return ret;
 }
 
@@ -254,6 +229,7 @@ ssize_t uvdev_msg_write(struct uvdev_device *udev, const char __user *buf,
 {
 	struct uvdev_msg_reply reply;
 	struct uvdev_pending_msg *pm;
+	unsigned long flags;
 	int ret = -ENOENT;
 
 	if (count != sizeof(reply))
@@ -263,7 +239,7 @@ ssize_t uvdev_msg_write(struct uvdev_device *udev, const char __user *buf,
 	if (reply.reserved || reply.result > 0 || reply.result < -MAX_ERRNO)
 		return -EINVAL;
 
-	spin_lock(&udev->msg_lock);
+	spin_lock_irqsave(&udev->state_lock, flags);
 	if (udev->broken) {
 		ret = -EIO;
 		goto out_unlock;
@@ -276,14 +252,14 @@ ssize_t uvdev_msg_write(struct uvdev_device *udev, const char __user *buf,
 			break;
 		}
 		list_del_init(&pm->node);
-		pm->result = reply.result;
+		pm->result = uvdev_msg_result(reply.result);
 		WRITE_ONCE(pm->done, true);
 		wake_up_all(&udev->reply_wq);
 		ret = sizeof(reply);
 		break;
 	}
 out_unlock:
-	spin_unlock(&udev->msg_lock);
+	spin_unlock_irqrestore(&udev->state_lock, flags);
 	return ret;
 }
 
@@ -291,40 +267,16 @@ __poll_t uvdev_msg_poll(struct uvdev_device *udev, struct file *file,
 			poll_table *wait)
 {
 	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
+	unsigned long flags;
 
 	poll_wait(file, &udev->msg_wq, wait);
-	spin_lock(&udev->msg_lock);
+	spin_lock_irqsave(&udev->state_lock, flags);
 	if (!list_empty(&udev->msg_pending))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (udev->broken)
 		mask |= EPOLLERR;
-	if (udev->dead)
+	if (udev->life == UVDEV_DEAD)
 		mask |= EPOLLHUP;
-	spin_unlock(&udev->msg_lock);
+	spin_unlock_irqrestore(&udev->state_lock, flags);
 	return mask;
-}
-
-/*
- * The backend closed its fd: messages it read but did not answer go back in
- * front of the queue for the next backend, unless the device is being
- * destroyed, when nobody will answer them.
- */
-void uvdev_msg_backend_gone(struct uvdev_device *udev)
-{
-	spin_lock(&udev->msg_lock);
-	list_splice_init(&udev->msg_sent, &udev->msg_pending);
-	if (udev->dying)
-		uvdev_msg_fail_all(udev, -ENOTCONN);
-	spin_unlock(&udev->msg_lock);
-}
-
-/* The device is destroyed: fail what is queued, wake the backend (EOF). */
-void uvdev_msg_kill(struct uvdev_device *udev)
-{
-	spin_lock(&udev->msg_lock);
-	udev->dead = true;
-	uvdev_msg_fail_all(udev, -ENOTCONN);
-	spin_unlock(&udev->msg_lock);
-	wake_up_interruptible_poll(&udev->msg_wq, EPOLLHUP);
-	cancel_work_sync(&udev->broken_work);
 }

@@ -77,6 +77,31 @@ DEFINE_EVENT(uvdev_status_change, uvdev_status,
 	TP_ARGS(dev, old_status, new_status)
 );
 
+/* The device broke, for good; reason: enum uvdev_trace_broken_reason. */
+DECLARE_EVENT_CLASS(uvdev_dev_fault,
+	TP_PROTO(u32 dev, u32 reason),
+	TP_ARGS(dev, reason),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, reason)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->reason = reason;
+	),
+	TP_printk("dev=%u reason=%s", __entry->dev,
+		  __print_symbolic(__entry->reason,
+				   { UVDEV_TRACE_BROKEN_MSG_TIMEOUT, "msg_timeout" },
+				   { UVDEV_TRACE_BROKEN_MALFORMED, "malformed_chain" },
+				   { UVDEV_TRACE_BROKEN_REMOVAL, "removal_timeout" },
+				   { UVDEV_TRACE_BROKEN_NO_BACKEND, "no_backend" }))
+);
+
+DEFINE_EVENT(uvdev_dev_fault, uvdev_dev_broken,
+	TP_PROTO(u32 dev, u32 reason),
+	TP_ARGS(dev, reason)
+);
+
 DECLARE_EVENT_CLASS(uvdev_queue_state,
 	TP_PROTO(u32 dev, u32 queue, u32 size, u32 ready),
 	TP_ARGS(dev, queue, size, ready),
@@ -190,18 +215,22 @@ DEFINE_EVENT(uvdev_queue_kick, uvdev_kick,
 /* ---- ring service ------------------------------------------------------- */
 
 /*
- * A chain pushed back to the driver. bytes: the used length; service_ns:
- * from its pop to this push.
+ * A chain completed to the driver. bytes: the used length; service_ns: from
+ * its first pop to this push; inflight: chains still popped and not pushed;
+ * result: pushed by the backend, or failed by a broken device.
  */
 DECLARE_EVENT_CLASS(uvdev_ring_give,
-	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 service_ns),
-	TP_ARGS(dev, queue, head_idx, bytes, service_ns),
+	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 service_ns,
+		 u32 inflight, u32 result),
+	TP_ARGS(dev, queue, head_idx, bytes, service_ns, inflight, result),
 	TP_STRUCT__entry(
 		__field(u32, dev)
 		__field(u32, queue)
 		__field(u32, head)
 		__field(u32, bytes)
 		__field(u64, service_ns)
+		__field(u32, inflight)
+		__field(u32, result)
 	),
 	TP_fast_assign(
 		__entry->dev = dev;
@@ -209,21 +238,30 @@ DECLARE_EVENT_CLASS(uvdev_ring_give,
 		__entry->head = head_idx;
 		__entry->bytes = bytes;
 		__entry->service_ns = service_ns;
+		__entry->inflight = inflight;
+		__entry->result = result;
 	),
-	TP_printk("dev=%u queue=%u head=%u bytes=%u service_ns=%llu",
+	TP_printk("dev=%u queue=%u head=%u bytes=%u service_ns=%llu inflight=%u result=%s",
 		  __entry->dev, __entry->queue, __entry->head, __entry->bytes,
-		  __entry->service_ns)
+		  __entry->service_ns, __entry->inflight,
+		  __print_symbolic(__entry->result,
+				   { UVDEV_TRACE_PUSH_OK, "ok" },
+				   { UVDEV_TRACE_PUSH_FAILED, "failed" }))
 );
 
 /*
- * A chain popped by the backend. bytes: its out + in bytes; wait_ns: from
- * the kick that made it visible to this pop; pending: chains still
- * available after it (0 when the backend has caught up).
+ * A chain popped. bytes: its out + in bytes; wait_ns: from the kick that
+ * made it visible to this pop; pending: chains still available after it
+ * (0 when the backend has caught up); inflight: chains popped and not
+ * pushed, this one included; resubmitted: 1 when the chain is handed out
+ * again after its backend went away (its wait was counted at its first
+ * pop, and its service time runs from there).
  */
 DECLARE_EVENT_CLASS(uvdev_ring_take,
 	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 wait_ns,
-		 u32 pending),
-	TP_ARGS(dev, queue, head_idx, bytes, wait_ns, pending),
+		 u32 pending, u32 inflight, u32 resubmitted),
+	TP_ARGS(dev, queue, head_idx, bytes, wait_ns, pending, inflight,
+		resubmitted),
 	TP_STRUCT__entry(
 		__field(u32, dev)
 		__field(u32, queue)
@@ -231,6 +269,8 @@ DECLARE_EVENT_CLASS(uvdev_ring_take,
 		__field(u32, bytes)
 		__field(u64, wait_ns)
 		__field(u32, pending)
+		__field(u32, inflight)
+		__field(u32, resubmitted)
 	),
 	TP_fast_assign(
 		__entry->dev = dev;
@@ -239,21 +279,26 @@ DECLARE_EVENT_CLASS(uvdev_ring_take,
 		__entry->bytes = bytes;
 		__entry->wait_ns = wait_ns;
 		__entry->pending = pending;
+		__entry->inflight = inflight;
+		__entry->resubmitted = resubmitted;
 	),
-	TP_printk("dev=%u queue=%u head=%u bytes=%u wait_ns=%llu pending=%u",
+	TP_printk("dev=%u queue=%u head=%u bytes=%u wait_ns=%llu pending=%u inflight=%u resubmitted=%u",
 		  __entry->dev, __entry->queue, __entry->head, __entry->bytes,
-		  __entry->wait_ns, __entry->pending)
+		  __entry->wait_ns, __entry->pending, __entry->inflight,
+		  __entry->resubmitted)
 );
 
 DEFINE_EVENT(uvdev_ring_take, uvdev_vq_pop,
 	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 wait_ns,
-		 u32 pending),
-	TP_ARGS(dev, queue, head_idx, bytes, wait_ns, pending)
+		 u32 pending, u32 inflight, u32 resubmitted),
+	TP_ARGS(dev, queue, head_idx, bytes, wait_ns, pending, inflight,
+		resubmitted)
 );
 
 DEFINE_EVENT(uvdev_ring_give, uvdev_vq_push,
-	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 service_ns),
-	TP_ARGS(dev, queue, head_idx, bytes, service_ns)
+	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 service_ns,
+		 u32 inflight, u32 result),
+	TP_ARGS(dev, queue, head_idx, bytes, service_ns, inflight, result)
 );
 
 /* ---- IRQ inject --------------------------------------------------------- */

@@ -79,10 +79,13 @@ static void uvdev_set_status(struct virtio_device *vdev, u8 status)
 	msg.status.status = status;
 	msg.status.driver_features = udev->driver_features;
 	ret = uvdev_msg_sync(udev, &msg);
-	/* A backend refuses the features by refusing FEATURES_OK. */
-	if (ret && (status & VIRTIO_CONFIG_S_FEATURES_OK) &&
-	    !(old & VIRTIO_CONFIG_S_FEATURES_OK))
-		status &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	/*
+	 * A status the backend refused (or could not be told of) is not set:
+	 * refusing FEATURES_OK refuses the features, and a broken device
+	 * never shows DRIVER_OK, so the core fails the probe.
+	 */
+	if (ret)
+		status = old;
 	WRITE_ONCE(udev->status, status);
 	trace_uvdev_status(udev->id, old, status);
 }
@@ -94,6 +97,14 @@ static void uvdev_reset(struct virtio_device *vdev)
 	u8 old = udev->status;
 	u32 i;
 
+	/*
+	 * The core resets before anything else, once it has set up vdev's
+	 * queue list and config lock.
+	 */
+	if (!udev->vdev_initialised) {
+		/* Pairs with the acquires that use them: break, config IRQ. */
+		smp_store_release(&udev->vdev_initialised, true);
+	}
 	uvdev_msg_sync(udev, &msg);
 	for (i = 0; i < udev->num_queues; i++)
 		uvdev_vq_reset(&udev->vqs[i]);
@@ -197,8 +208,11 @@ static void uvdev_config_irq_work(struct work_struct *work)
 						 config_irq_work);
 	u64 start = ktime_get_ns();
 
-	/* After unregistering, the core has disabled config callbacks. */
-	if (READ_ONCE(udev->registered))
+	/*
+	 * Pairs with the release in uvdev_reset(). Before and after a driver
+	 * is bound, the core only notes the change.
+	 */
+	if (smp_load_acquire(&udev->vdev_initialised))
 		virtio_config_changed(&udev->vdev);
 	trace_uvdev_irq_deliver(udev->id, UVDEV_TRACE_QUEUE_CONFIG,
 				ktime_get_ns() - start, UVDEV_TRACE_IRQ_HANDLED);
@@ -237,11 +251,14 @@ long uvdev_config_ioctl(struct uvdev_device *udev, unsigned int cmd,
 		return -EINVAL;
 	if (cmd == UVDEV_IOC_GET_CONFIG)
 		return uvdev_get_config_ioctl(udev, &req);
-	if (uvdev_is_broken(udev))
-		return -EIO;
+	/* User memory first: it may block, and nothing is held yet. */
 	data = memdup_user(u64_to_user_ptr(req.data), req.len);
 	if (IS_ERR(data))
 		return PTR_ERR(data);
+	if (uvdev_is_broken(udev)) {
+		kfree(data);
+		return -EIO;
+	}
 
 	spin_lock(&udev->config_lock);
 	memcpy(udev->config + req.offset, data, req.len);
@@ -251,7 +268,8 @@ long uvdev_config_ioctl(struct uvdev_device *udev, unsigned int cmd,
 
 	if (req.flags & UVDEV_CONFIG_F_IRQ) {
 		trace_uvdev_irq_inject(udev->id, UVDEV_TRACE_QUEUE_CONFIG);
-		queue_work(uvdev_irq_wq, &udev->config_irq_work);
+		/* Refused once the device is dead: its driver is gone. */
+		uvdev_queue_work(udev, &udev->config_irq_work);
 	}
 	return 0;
 }
@@ -261,6 +279,17 @@ static void uvdev_vdev_release(struct device *dev)
 	struct virtio_device *vdev = dev_to_virtio(dev);
 
 	put_device(&to_uvdev(vdev)->dev);
+}
+
+/* The uvdev device behind a device on the virtio bus, or NULL if not ours. */
+struct uvdev_device *uvdev_from_bus_device(struct device *dev)
+{
+	struct virtio_device *vdev;
+
+	if (!is_virtio_device(dev))
+		return NULL;
+	vdev = dev_to_virtio(dev);
+	return vdev->config == &uvdev_config_ops ? to_uvdev(vdev) : NULL;
 }
 
 void uvdev_transport_init(struct uvdev_device *udev)

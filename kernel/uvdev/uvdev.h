@@ -41,15 +41,21 @@ struct uvdev_kick_stamp {
 struct uvdev_vq {
 	struct uvdev_device *udev;
 	u32 index;
+	bool receive;			/* buffers wait for device-initiated data */
 
 	/*
-	 * Serialises the backend's ring access (pop, xfer, push) with queue
-	 * setup, reset and teardown, and protects the fields up to kick_lock.
+	 * Serialises everything that reads or changes the device side of the
+	 * ring (the backend's pop, xfer and push, failing chains, setup,
+	 * reset, teardown, backend restart) and protects the fields up to
+	 * kick_lock. Held across kernel memory accesses only, never across a
+	 * user memory access, so reset, teardown and destroy never wait on
+	 * the backend.
 	 */
 	struct mutex lock;
 	struct virtqueue *vq;		/* the driver's virtqueue, or NULL */
 	const struct vring *vring;	/* its rings, in kernel memory */
 	u32 num;			/* ring size */
+	u32 gen;			/* bumped whenever the chains are forgotten */
 	u16 last_avail;			/* next avail ring slot to pop */
 	u16 used_idx;			/* next used ring slot to fill */
 	u32 ninflight;
@@ -68,18 +74,36 @@ struct uvdev_vq {
 	u32 stamp_first;
 	u32 stamp_count;
 
-	/* Written under both lock and kick_lock; read under either. */
+	/*
+	 * Written under both lock and kick_lock; read under either. irq_work
+	 * is queued only while it is set, under lock, and teardown clears it
+	 * and cancels irq_work before the rings go.
+	 */
 	bool ready;
 
 	struct work_struct irq_work;
 	atomic64_t irq_inject_ns;	/* first undelivered inject, 0 if none */
+	/* First completion published since the last delivery, 0 if none. */
+	atomic64_t unnotified_ns;
+};
+
+/*
+ * The life of a device (lifecycle.c). Broken is separate: any live or
+ * dying device can break, for good.
+ */
+enum uvdev_life {
+	UVDEV_LIVE,		/* created; on the virtio bus from the first open */
+	UVDEV_DYING,		/* destroy has begun: no backend may attach */
+	UVDEV_DEAD,		/* destroyed: no work may be queued, the fd reads EOF */
 };
 
 struct uvdev_device {
 	struct virtio_device vdev;	/* on the virtio bus once registered */
 	struct device dev;		/* /sys/class/uvdev/<name>; owns the memory */
 	struct cdev cdev;		/* /dev/uvdev/<name> */
-	struct list_head node;		/* in uvdev_devices, under uvdev_devices_lock */
+	/* In uvdev_devices from create until destroy has removed the node. */
+	struct list_head node;
+	bool destroying;		/* under uvdev_devices_lock */
 
 	u32 id;				/* stable id, the "dev" of every tracepoint */
 	char name[UVDEV_NAME_MAX];
@@ -89,6 +113,7 @@ struct uvdev_device {
 	u32 num_queues;
 	u32 max_queue_size;
 	u32 msg_timeout_ms;		/* READ_ONCE: sysfs may change it */
+	bool busy_wait;			/* UVDEV_CREATE_F_BUSY_WAIT */
 
 	/* Protects config and config_generation. */
 	spinlock_t config_lock;
@@ -102,30 +127,33 @@ struct uvdev_device {
 
 	struct uvdev_vq *vqs;		/* [num_queues] */
 
-	/* Protects the message lists, msg_next_id, broken, dying and dead. */
-	spinlock_t msg_lock;
+	/*
+	 * Protects the device's life (life, broken, backend), the control
+	 * message queues and msg_next_id, and orders queueing work against
+	 * destroy: work is queued only under it, and never once the device
+	 * is dead. Taken from the driver's notify path, which may run with
+	 * interrupts off, so always with interrupts disabled.
+	 */
+	spinlock_t state_lock;
+	enum uvdev_life life;
+	bool broken;			/* for good: every request fails */
+	bool backend;			/* a backend holds the fd */
+	bool reg_scheduled;		/* register_work was queued */
 	struct list_head msg_pending;	/* queued, not read by the backend yet */
 	struct list_head msg_sent;	/* read, awaiting the backend's reply */
 	u32 msg_next_id;
-	bool broken;			/* a message timed out */
-	bool dying;			/* destroy has begun */
-	bool dead;			/* destroyed; the fd outlived it */
 	wait_queue_head_t msg_wq;	/* backend: messages, broken, dead */
 	wait_queue_head_t reply_wq;	/* senders: replies */
-	struct work_struct broken_work;
 
-	atomic_t backend_open;		/* 1 while a backend holds the fd */
-
-	/*
-	 * Serialises scheduling the registration on the virtio bus (first
-	 * open) with destroy; protects reg_scheduled. registered is written
-	 * under it and read with READ_ONCE by work items.
-	 */
-	struct mutex reg_lock;
-	bool reg_scheduled;
+	/* The core has initialised vdev's queue list (release/acquire). */
+	bool vdev_initialised;
+	/* Written by register_work; read once it is flushed or cancelled. */
 	bool registered;
-	struct work_struct register_work;
-	struct work_struct config_irq_work;
+
+	struct work_struct register_work;	/* puts vdev on the bus */
+	struct work_struct config_irq_work;	/* config-change interrupt */
+	struct work_struct fail_work;		/* fails a broken device's rings */
+	struct delayed_work deadline_work;	/* breaks an overrunning unbind */
 };
 
 static inline struct uvdev_device *to_uvdev(struct virtio_device *vdev)
@@ -135,11 +163,24 @@ static inline struct uvdev_device *to_uvdev(struct virtio_device *vdev)
 
 /* main.c */
 extern unsigned int uvdev_default_timeout_ms;
-extern struct workqueue_struct *uvdev_irq_wq;
+
+/* lifecycle.c */
+int uvdev_lifecycle_init(void);
+void uvdev_lifecycle_exit(void);
+void uvdev_life_init(struct uvdev_device *udev);
+bool uvdev_is_broken(struct uvdev_device *udev);
+bool uvdev_is_dead(struct uvdev_device *udev);
+bool uvdev_queue_work(struct uvdev_device *udev, struct work_struct *work);
+__printf(3, 4) void uvdev_break(struct uvdev_device *udev, u32 reason,
+				const char *fmt, ...);
+int uvdev_backend_attach(struct uvdev_device *udev);
+void uvdev_backend_detach(struct uvdev_device *udev);
+void uvdev_destroy_device(struct uvdev_device *udev);
 
 /* transport.c */
 void uvdev_transport_init(struct uvdev_device *udev);
 int uvdev_transport_register(struct uvdev_device *udev);
+struct uvdev_device *uvdev_from_bus_device(struct device *dev);
 long uvdev_config_ioctl(struct uvdev_device *udev, unsigned int cmd,
 			struct uvdev_config_update __user *argp);
 
@@ -152,10 +193,8 @@ ssize_t uvdev_msg_write(struct uvdev_device *udev, const char __user *buf,
 			size_t count);
 __poll_t uvdev_msg_poll(struct uvdev_device *udev, struct file *file,
 			poll_table *wait);
-void uvdev_msg_backend_gone(struct uvdev_device *udev);
-void uvdev_msg_kill(struct uvdev_device *udev);
-bool uvdev_is_broken(struct uvdev_device *udev);
-void uvdev_mark_broken(struct uvdev_device *udev);
+void uvdev_msg_requeue_locked(struct uvdev_device *udev);
+void uvdev_msg_fail_all_locked(struct uvdev_device *udev, int result);
 
 /* vq.c */
 void uvdev_vq_init(struct uvdev_vq *uq, struct uvdev_device *udev, u32 index);
@@ -166,7 +205,14 @@ void uvdev_vq_reset(struct uvdev_vq *uq);
 void uvdev_vq_backend_gone(struct uvdev_vq *uq);
 void uvdev_vq_fail_all(struct uvdev_vq *uq);
 void uvdev_vq_sync_irq(struct uvdev_vq *uq);
+void uvdev_vq_state(struct uvdev_vq *uq, struct uvdev_queue_state *st);
 long uvdev_vq_ioctl(struct uvdev_device *udev, unsigned int cmd,
 		    void __user *argp);
+
+/* chain.c */
+int uvdev_chain_measure(struct uvdev_vq *uq, u16 head,
+			struct uvdev_vq_elem *elem);
+int uvdev_chain_copy(struct uvdev_vq *uq, u16 head, bool in, u32 offset,
+		     u32 len, struct iov_iter *iter);
 
 #endif /* _UVDEV_H */

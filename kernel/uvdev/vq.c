@@ -2,15 +2,22 @@
 /*
  * uvdev: virtqueues, seen from the device side.
  *
- * The driver's split rings live in kernel memory (no DMA API: descriptors
- * hold physical addresses). The backend never sees them: it pops chains,
+ * The backend never sees the rings (chain.c reads them): it pops chains,
  * names them by (queue, head), reads their out-bytes and writes their
  * in-bytes at offsets through ioctls, and pushes them back. Every index,
  * offset and length it passes is checked against the chain as popped.
  *
- * Kicks signal the queue's eventfd; interrupts are injected from a work
- * item that calls vring_interrupt().
+ * The queue's lock is never held across a user memory access: POP copies
+ * each chain's description out after dropping it, and XFER pins the
+ * backend's pages first and copies under the lock between pinned pages and
+ * the chain. A backend whose memory never faults in (userfaultfd, FUSE, a
+ * file on its own disk) blocks itself, never a reset or a destroy.
+ *
+ * Kicks signal the queue's eventfd; interrupts are delivered by one work
+ * item per queue that calls vring_interrupt(), so callbacks of a queue never
+ * run concurrently.
  */
+#include <linux/bvec.h>
 #include <linux/eventfd.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -22,215 +29,11 @@
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
+#include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
 #include "uvdev.h"
 #include "trace.h"
-
-/* ---- guest-physical memory ---------------------------------------------- */
-
-/*
- * Move @len bytes at physical address @addr to (@to_iter) or from the
- * iterator, a page at a time: buffers may span pages that are not
- * contiguous in the kernel's mapping.
- */
-static int uvdev_phys_iter(u64 addr, u32 len, struct iov_iter *iter,
-			   bool to_iter)
-{
-	while (len) {
-		unsigned long pfn = PHYS_PFN(addr);
-		size_t off = offset_in_page(addr);
-		size_t n = min_t(size_t, len, PAGE_SIZE - off);
-		size_t done;
-
-		if (!pfn_valid(pfn))
-			return -EIO;
-		if (to_iter)
-			done = copy_page_to_iter(pfn_to_page(pfn), off, n, iter);
-		else
-			done = copy_page_from_iter(pfn_to_page(pfn), off, n, iter);
-		if (done != n)
-			return -EFAULT;
-		addr += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* Copy between physical memory and a kernel buffer. */
-static int uvdev_phys_kernel(u64 addr, void *buf, u32 len, bool to_buf)
-{
-	while (len) {
-		unsigned long pfn = PHYS_PFN(addr);
-		size_t off = offset_in_page(addr);
-		size_t n = min_t(size_t, len, PAGE_SIZE - off);
-
-		if (!pfn_valid(pfn))
-			return -EIO;
-		if (to_buf)
-			memcpy_from_page(buf, pfn_to_page(pfn), off, n);
-		else
-			memcpy_to_page(pfn_to_page(pfn), off, buf, n);
-		addr += n;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* ---- descriptor chains -------------------------------------------------- */
-
-struct uvdev_seg {
-	u64 addr;
-	u32 len;
-	bool write;			/* device-writable: an in-segment */
-};
-
-struct uvdev_chain_iter {
-	struct uvdev_vq *uq;
-	u64 table;			/* indirect table address, if any */
-	u32 table_len;			/* its entries */
-	u32 next;			/* next descriptor index */
-	u32 budget;			/* descriptors left before it is a loop */
-	bool indirect;
-	bool seen_write;
-	bool done;
-};
-
-static void uvdev_chain_start(struct uvdev_vq *uq, u16 head,
-			      struct uvdev_chain_iter *it)
-{
-	*it = (struct uvdev_chain_iter) {
-		.uq = uq,
-		.next = head,
-		.budget = uq->num,
-	};
-}
-
-static int uvdev_read_desc(struct uvdev_chain_iter *it, struct vring_desc *d)
-{
-	if (it->indirect)
-		return uvdev_phys_kernel(it->table + (u64)it->next * sizeof(*d),
-					 d, sizeof(*d), true);
-	*d = it->uq->vring->desc[array_index_nospec(it->next, it->uq->num)];
-	return 0;
-}
-
-/*
- * The next segment of the chain. Returns 1 and fills @seg, 0 at the end,
- * -EIO for a malformed chain (loop, bad index, nested indirect table,
- * out-segment after an in-segment).
- */
-static int uvdev_chain_next(struct uvdev_chain_iter *it, struct uvdev_seg *seg)
-{
-	struct virtio_device *vdev = &it->uq->udev->vdev;
-	struct vring_desc d;
-	u16 flags;
-	int ret;
-
-	for (;;) {
-		if (it->done)
-			return 0;
-		if (it->budget-- == 0)
-			return -EIO;
-		ret = uvdev_read_desc(it, &d);
-		if (ret)
-			return ret;
-		flags = virtio16_to_cpu(vdev, d.flags);
-		if (!(flags & VRING_DESC_F_INDIRECT))
-			break;
-		if (it->indirect || (flags & VRING_DESC_F_NEXT))
-			return -EIO;
-		it->table_len = virtio32_to_cpu(vdev, d.len) / sizeof(d);
-		if (!it->table_len ||
-		    virtio32_to_cpu(vdev, d.len) % sizeof(d))
-			return -EIO;
-		it->table = virtio64_to_cpu(vdev, d.addr);
-		it->indirect = true;
-		it->next = 0;
-		it->budget = it->table_len;
-	}
-
-	seg->addr = virtio64_to_cpu(vdev, d.addr);
-	seg->len = virtio32_to_cpu(vdev, d.len);
-	seg->write = flags & VRING_DESC_F_WRITE;
-	if (seg->addr + seg->len < seg->addr)
-		return -EIO;
-	if (!seg->write && it->seen_write)
-		return -EIO;
-	it->seen_write |= seg->write;
-
-	if (flags & VRING_DESC_F_NEXT) {
-		it->next = virtio16_to_cpu(vdev, d.next);
-		if (it->next >= (it->indirect ? it->table_len : it->uq->num))
-			return -EIO;
-	} else {
-		it->done = true;
-	}
-	return 1;
-}
-
-/* Count a chain's bytes and segments; checks its whole shape. */
-static int uvdev_chain_measure(struct uvdev_vq *uq, u16 head,
-			       struct uvdev_vq_elem *elem)
-{
-	struct uvdev_chain_iter it;
-	struct uvdev_seg seg;
-	u64 out = 0, in = 0;
-	u32 nsegs = 0;
-	int ret;
-
-	uvdev_chain_start(uq, head, &it);
-	while ((ret = uvdev_chain_next(&it, &seg)) > 0) {
-		if (seg.write)
-			in += seg.len;
-		else
-			out += seg.len;
-		nsegs++;
-	}
-	if (ret < 0)
-		return ret;
-	if (out > U32_MAX || in > U32_MAX)
-		return -EIO;
-	elem->head = head;
-	elem->out_bytes = out;
-	elem->in_bytes = in;
-	elem->nsegs = nsegs;
-	return 0;
-}
-
-/*
- * Move @len bytes at @offset of the chain's in-bytes (@in) or out-bytes
- * to or from @iter. The caller has checked the range against the chain.
- */
-static int uvdev_chain_copy(struct uvdev_vq *uq, u16 head, bool in,
-			    u32 offset, u32 len, struct iov_iter *iter)
-{
-	struct uvdev_chain_iter it;
-	struct uvdev_seg seg;
-	int ret;
-
-	uvdev_chain_start(uq, head, &it);
-	while (len && (ret = uvdev_chain_next(&it, &seg)) > 0) {
-		u32 n;
-
-		if (seg.write != in)
-			continue;
-		if (offset >= seg.len) {
-			offset -= seg.len;
-			continue;
-		}
-		n = min(seg.len - offset, len);
-		ret = uvdev_phys_iter(seg.addr + offset, n, iter, !in);
-		if (ret)
-			return ret;
-		offset = 0;
-		len -= n;
-	}
-	if (!len)
-		return 0;
-	return ret < 0 ? ret : -ERANGE;
-}
 
 /* ---- kicks -------------------------------------------------------------- */
 
@@ -300,6 +103,9 @@ static bool uvdev_vq_notify(struct virtqueue *vq)
 	}
 	spin_unlock_irqrestore(&uq->kick_lock, flags);
 	trace_uvdev_kick(uq->udev->id, uq->index, avail, mode);
+	/* A broken device fails what the driver adds, whenever it adds it. */
+	if (unlikely(uvdev_is_broken(uq->udev)) && !uq->receive)
+		uvdev_queue_work(uq->udev, &uq->udev->fail_work);
 	return true;
 }
 
@@ -330,20 +136,23 @@ static int uvdev_vq_set_kickfd(struct uvdev_vq *uq, int fd)
 
 /* ---- interrupts --------------------------------------------------------- */
 
+/* Ask for the queue's interrupt. Caller holds uq->lock, and uq is ready. */
 static void uvdev_vq_inject_irq(struct uvdev_vq *uq)
 {
+	lockdep_assert_held(&uq->lock);
 	atomic64_cmpxchg(&uq->irq_inject_ns, 0, ktime_get_ns());
 	trace_uvdev_irq_inject(uq->udev->id, uq->index);
-	queue_work(uvdev_irq_wq, &uq->irq_work);
+	uvdev_queue_work(uq->udev, &uq->irq_work);
 }
 
-/* Deliver a pending interrupt now. Caller ensures the vq stays. */
 static void uvdev_vq_deliver_irq(struct uvdev_vq *uq, struct virtqueue *vq)
 {
 	u64 start = atomic64_xchg(&uq->irq_inject_ns, 0);
 	u32 outcome;
 	u16 avail_flags;
 
+	/* What was published so far is the driver's now, or is suppressed. */
+	atomic64_set(&uq->unnotified_ns, 0);
 	/* Pairs with the driver's barrier after it sets NO_INTERRUPT. */
 	smp_mb();
 	avail_flags = virtio16_to_cpu(&uq->udev->vdev,
@@ -364,12 +173,16 @@ static void uvdev_vq_deliver_irq(struct uvdev_vq *uq, struct virtqueue *vq)
 				start ? ktime_get_ns() - start : 0, outcome);
 }
 
+/*
+ * Reset and teardown clear ready under uq->lock and then cancel this work
+ * before the rings go, so while it runs with ready seen set, vq and vring
+ * stay.
+ */
 static void uvdev_vq_irq_work(struct work_struct *work)
 {
 	struct uvdev_vq *uq = container_of(work, struct uvdev_vq, irq_work);
 	struct virtqueue *vq = READ_ONCE(uq->vq);
 
-	/* Teardown clears ready, then cancels this work before freeing vq. */
 	if (!READ_ONCE(uq->ready) || !vq)
 		return;
 	uvdev_vq_deliver_irq(uq, vq);
@@ -383,14 +196,39 @@ void uvdev_vq_sync_irq(struct uvdev_vq *uq)
 
 /* ---- setup and teardown ------------------------------------------------- */
 
+/*
+ * Queues whose buffers wait for data the device starts (the virtio spec's
+ * receive queues): a broken device holds them rather than completing them
+ * empty, which the driver would refill at once, and monitors never count
+ * them as waiting work.
+ */
+static bool uvdev_queue_receives(struct uvdev_device *udev, u32 index)
+{
+	switch (udev->device_id) {
+	case VIRTIO_ID_NET:
+		/* receiveq1, transmitq1, ...; the controlq last, if offered */
+		if ((udev->device_features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) &&
+		    index == udev->num_queues - 1)
+			return false;
+		return index % 2 == 0;
+	case VIRTIO_ID_CONSOLE:
+		/* port 0 receiveq, transmitq, control receiveq, transmitq, ... */
+		return index % 2 == 0;
+	default:
+		return false;
+	}
+}
+
 void uvdev_vq_init(struct uvdev_vq *uq, struct uvdev_device *udev, u32 index)
 {
 	uq->udev = udev;
 	uq->index = index;
+	uq->receive = uvdev_queue_receives(udev, index);
 	mutex_init(&uq->lock);
 	spin_lock_init(&uq->kick_lock);
 	INIT_WORK(&uq->irq_work, uvdev_vq_irq_work);
 	atomic64_set(&uq->irq_inject_ns, 0);
+	atomic64_set(&uq->unnotified_ns, 0);
 }
 
 static void uvdev_vq_set_ready(struct uvdev_vq *uq, bool ready)
@@ -407,6 +245,8 @@ static void uvdev_vq_set_ready(struct uvdev_vq *uq, bool ready)
 /* Forget the device-side ring state. Under uq->lock. */
 static void uvdev_vq_clear(struct uvdev_vq *uq)
 {
+	lockdep_assert_held(&uq->lock);
+	uq->gen++;
 	uq->last_avail = 0;
 	uq->used_idx = 0;
 	uq->ninflight = 0;
@@ -426,6 +266,9 @@ struct virtqueue *uvdev_vq_setup(struct uvdev_vq *uq, vq_callback_t *callback,
 	u32 num;
 	int ret;
 
+	/* A broken device sets up no queue: the probe fails instead. */
+	if (uvdev_is_broken(udev))
+		return ERR_PTR(-EIO);
 	vq = vring_create_virtqueue(uq->index, udev->max_queue_size,
 				    SMP_CACHE_BYTES, &udev->vdev, true, true,
 				    ctx, uvdev_vq_notify, callback, name);
@@ -473,29 +316,43 @@ err_del_vq:
 	return ERR_PTR(ret);
 }
 
+/* Stop the queue: no kick reaches the backend, no interrupt the driver. */
+static void uvdev_vq_stop(struct uvdev_vq *uq)
+{
+	mutex_lock(&uq->lock);
+	if (uq->vq)
+		uvdev_vq_set_ready(uq, false);
+	mutex_unlock(&uq->lock);
+	cancel_work_sync(&uq->irq_work);
+	atomic64_set(&uq->irq_inject_ns, 0);
+	atomic64_set(&uq->unnotified_ns, 0);
+}
+
 void uvdev_vq_teardown(struct uvdev_vq *uq)
 {
+	struct uvdev_inflight *inflight;
 	struct virtqueue *vq;
+	u16 *resubmit;
 
+	uvdev_vq_stop(uq);
 	mutex_lock(&uq->lock);
 	vq = uq->vq;
 	if (!vq) {
 		mutex_unlock(&uq->lock);
 		return;
 	}
-	uvdev_vq_set_ready(uq, false);
+	uvdev_vq_clear(uq);
+	inflight = uq->inflight;
+	resubmit = uq->resubmit;
 	uq->vq = NULL;
 	uq->vring = NULL;
-	kvfree(uq->inflight);
 	uq->inflight = NULL;
-	kvfree(uq->resubmit);
 	uq->resubmit = NULL;
-	uvdev_vq_clear(uq);
 	uq->num = 0;
 	mutex_unlock(&uq->lock);
 
-	cancel_work_sync(&uq->irq_work);
-	atomic64_set(&uq->irq_inject_ns, 0);
+	kvfree(resubmit);
+	kvfree(inflight);
 	vring_del_virtqueue(vq);
 	trace_uvdev_vq_setup(uq->udev->id, uq->index, 0, 0);
 }
@@ -509,13 +366,12 @@ void uvdev_vq_reset(struct uvdev_vq *uq)
 	mutex_lock(&uq->lock);
 	was_ready = uq->ready;
 	num = uq->num;
-	if (uq->vq) {
-		uvdev_vq_set_ready(uq, false);
-		uvdev_vq_clear(uq);
-	}
 	mutex_unlock(&uq->lock);
-	cancel_work_sync(&uq->irq_work);
-	atomic64_set(&uq->irq_inject_ns, 0);
+	uvdev_vq_stop(uq);
+	mutex_lock(&uq->lock);
+	if (uq->vq)
+		uvdev_vq_clear(uq);
+	mutex_unlock(&uq->lock);
 	if (was_ready)
 		trace_uvdev_vq_setup(uq->udev->id, uq->index, num, 0);
 }
@@ -558,6 +414,7 @@ static int uvdev_vq_pop_one(struct uvdev_vq *uq, struct uvdev_vq_elem *elem)
 	u16 head;
 	int ret;
 
+	lockdep_assert_held(&uq->lock);
 	fresh = uq->nresubmit == 0;
 	if (fresh) {
 		if (avail == uq->last_avail)
@@ -594,36 +451,23 @@ static int uvdev_vq_pop_one(struct uvdev_vq *uq, struct uvdev_vq_elem *elem)
 	uq->ninflight++;
 	trace_uvdev_vq_pop(uq->udev->id, uq->index, head,
 			   elem->out_bytes + elem->in_bytes, wait,
-			   uq->nresubmit + (u16)(avail - uq->last_avail));
+			   (u16)(avail - uq->last_avail),
+			   uq->ninflight + uq->nresubmit, !fresh);
 	return 1;
 }
 
-/* Hand a chain back for the next pop (its owner could not be told). */
-static void uvdev_vq_unpop(struct uvdev_vq *uq, u16 head)
+/*
+ * Hand a chain back for the next pop: its popper could not be told of it.
+ * Unless the chains were forgotten since (@gen) or it was pushed already.
+ */
+static void uvdev_vq_unpop(struct uvdev_vq *uq, u32 gen, u16 head)
 {
+	lockdep_assert_held(&uq->lock);
+	if (uq->gen != gen || head >= uq->num || !uq->inflight[head].in_use)
+		return;
 	uq->inflight[head].in_use = false;
 	uq->ninflight--;
 	uq->resubmit[uq->nresubmit++] = head;
-}
-
-/* Copy the first @len out-bytes of a popped chain to @dst, zero-filled. */
-static int uvdev_vq_peek(struct uvdev_vq *uq, const struct uvdev_vq_elem *elem,
-			 u32 len, void __user *dst)
-{
-	u32 n = min(len, elem->out_bytes);
-	struct iov_iter iter;
-	struct iovec iov;
-	int ret;
-
-	ret = import_single_range(READ, dst, n, &iov, &iter);
-	if (ret)
-		return ret;
-	ret = uvdev_chain_copy(uq, elem->head, false, 0, n, &iter);
-	if (ret)
-		return ret;
-	if (n < len && clear_user(dst + n, len - n))
-		return -EFAULT;
-	return 0;
 }
 
 /* Lock @uq for ring access by the backend; fails if it cannot be used. */
@@ -648,15 +492,48 @@ static struct uvdev_vq *uvdev_get_vq(struct uvdev_device *udev, u32 queue)
 	return &udev->vqs[array_index_nospec(queue, udev->num_queues)];
 }
 
+/*
+ * Pop one chain and its first @peek_len out-bytes (zero-filled past them)
+ * into kernel memory. Returns 1, 0 when the ring is empty, or -errno.
+ */
+static int uvdev_pop_peek(struct uvdev_vq *uq, struct uvdev_vq_elem *elem,
+			  u8 *peek, u32 peek_len, u32 *gen)
+{
+	int ret;
+
+	ret = uvdev_vq_lock_ready(uq);
+	if (ret)
+		return ret;
+	ret = uvdev_vq_pop_one(uq, elem);
+	if (ret > 0 && peek_len) {
+		u32 n = min(peek_len, elem->out_bytes);
+		struct kvec kv = { .iov_base = peek, .iov_len = n };
+		struct iov_iter iter;
+		int err;
+
+		iov_iter_kvec(&iter, READ, &kv, 1, n);
+		err = uvdev_chain_copy(uq, elem->head, false, 0, n, &iter);
+		if (err) {
+			uvdev_vq_unpop(uq, uq->gen, elem->head);
+			ret = err;
+		}
+		memset(peek + n, 0, peek_len - n);
+	}
+	*gen = uq->gen;
+	mutex_unlock(&uq->lock);
+	return ret;
+}
+
 static long uvdev_ioctl_pop(struct uvdev_device *udev,
 			    struct uvdev_vq_pop __user *argp)
 {
 	struct uvdev_vq_elem __user *elems;
+	u8 peek[UVDEV_MAX_PEEK];
 	u8 __user *peek_buf;
 	struct uvdev_vq_pop req;
 	struct uvdev_vq *uq;
 	u32 n = 0;
-	int ret;
+	int ret = 0;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
@@ -671,38 +548,89 @@ static long uvdev_ioctl_pop(struct uvdev_device *udev,
 	     !access_ok(peek_buf, (size_t)req.max * req.peek_len)))
 		return -EFAULT;
 
-	ret = uvdev_vq_lock_ready(uq);
-	if (ret)
-		return ret;
+	/* One chain at a time, so user memory is written with no lock held. */
 	while (n < req.max) {
 		struct uvdev_vq_elem elem;
+		u32 gen;
 
-		ret = uvdev_vq_pop_one(uq, &elem);
+		ret = uvdev_pop_peek(uq, &elem, peek, req.peek_len, &gen);
 		if (ret <= 0)
 			break;
 		ret = 0;
-		if (req.peek_len)
-			ret = uvdev_vq_peek(uq, &elem, req.peek_len,
-					    peek_buf + (size_t)n * req.peek_len);
-		if (!ret && copy_to_user(&elems[n], &elem, sizeof(elem)))
+		if (copy_to_user(&elems[n], &elem, sizeof(elem)) ||
+		    copy_to_user(peek_buf + (size_t)n * req.peek_len, peek,
+				 req.peek_len)) {
+			mutex_lock(&uq->lock);
+			uvdev_vq_unpop(uq, gen, elem.head);
+			mutex_unlock(&uq->lock);
 			ret = -EFAULT;
-		if (ret) {
-			uvdev_vq_unpop(uq, elem.head);
 			break;
 		}
 		n++;
 	}
-	mutex_unlock(&uq->lock);
 
-	if (ret == -EIO) {
-		dev_err_ratelimited(&udev->dev,
-				    "queue %u: malformed descriptor chain from the driver: device broken\n",
-				    uq->index);
-		uvdev_mark_broken(udev);
-	}
+	if (ret == -EIO && !uvdev_is_broken(udev))
+		uvdev_break(udev, UVDEV_TRACE_BROKEN_MALFORMED,
+			    "queue %u: malformed descriptor chain from the driver",
+			    uq->index);
 	if (n)
 		return n;
 	return ret;
+}
+
+/* Pages of the backend's buffer pinned at a time by one XFER step. */
+#define UVDEV_XFER_PAGES	16
+
+/*
+ * Copy up to UVDEV_XFER_PAGES pages of the op, from byte @done on. The
+ * backend's pages are pinned first, with no lock held (they may fault for
+ * as long as the backend's memory takes), then copied under uq->lock,
+ * where nothing faults. Returns the bytes moved or -errno.
+ */
+static int uvdev_xfer_step(struct uvdev_vq *uq, const struct uvdev_vq_xfer_op *op,
+			   u32 gen, u32 done)
+{
+	bool to_chain = op->dir == UVDEV_XFER_WRITE;
+	unsigned long addr = op->addr + done;
+	size_t off = offset_in_page(addr);
+	u32 len = min_t(u64, op->len - done, UVDEV_XFER_PAGES * PAGE_SIZE - off);
+	int npages = DIV_ROUND_UP(off + len, PAGE_SIZE);
+	struct page *pages[UVDEV_XFER_PAGES];
+	struct bio_vec bv[UVDEV_XFER_PAGES];
+	struct iov_iter iter;
+	size_t left = len;
+	int pinned, i, ret;
+
+	pinned = pin_user_pages_fast(addr - off, npages, to_chain ? 0 : FOLL_WRITE,
+				     pages);
+	if (pinned < 0)
+		return pinned;
+	if (pinned < npages) {
+		unpin_user_pages(pages, pinned);
+		return -EFAULT;
+	}
+	for (i = 0; i < npages; i++) {
+		bv[i].bv_page = pages[i];
+		bv[i].bv_offset = i ? 0 : off;
+		bv[i].bv_len = min_t(size_t, left, PAGE_SIZE - bv[i].bv_offset);
+		left -= bv[i].bv_len;
+	}
+	iov_iter_bvec(&iter, to_chain ? WRITE : READ, bv, npages, len);
+
+	ret = uvdev_vq_lock_ready(uq);
+	if (!ret) {
+		if (uq->gen != gen || !uq->inflight[op->head].in_use)
+			ret = -ENOENT;
+		else
+			ret = uvdev_chain_copy(uq, op->head, to_chain,
+					       op->offset + done, len, &iter);
+		mutex_unlock(&uq->lock);
+	}
+	if (to_chain)
+		unpin_user_pages(pages, npages);
+	else
+		unpin_user_pages_dirty_lock(pages, npages, !ret);
+	return ret ? ret : len;
 }
 
 static int uvdev_xfer_one(struct uvdev_device *udev, struct uvdev_vq_xfer_op *op)
@@ -710,8 +638,7 @@ static int uvdev_xfer_one(struct uvdev_device *udev, struct uvdev_vq_xfer_op *op
 	bool to_chain = op->dir == UVDEV_XFER_WRITE;
 	struct uvdev_inflight *inf;
 	struct uvdev_vq *uq;
-	struct iov_iter iter;
-	struct iovec iov;
+	u32 done, gen;
 	u64 limit;
 	int ret;
 
@@ -726,24 +653,27 @@ static int uvdev_xfer_one(struct uvdev_device *udev, struct uvdev_vq_xfer_op *op
 		ret = -ENOENT;
 		goto out_unlock;
 	}
-	inf = &uq->inflight[array_index_nospec(op->head, uq->num)];
+	op->head = array_index_nospec(op->head, uq->num);
+	inf = &uq->inflight[op->head];
 	if (!inf->in_use) {
 		ret = -ENOENT;
 		goto out_unlock;
 	}
 	limit = to_chain ? inf->in_bytes : inf->out_bytes;
-	if ((u64)op->offset + op->len > limit || op->len > INT_MAX) {
+	if ((u64)op->offset + op->len > limit || op->len > INT_MAX)
 		ret = -ERANGE;
-		goto out_unlock;
-	}
-	ret = import_single_range(to_chain ? WRITE : READ,
-				  u64_to_user_ptr(op->addr), op->len, &iov, &iter);
-	if (!ret)
-		ret = uvdev_chain_copy(uq, op->head, to_chain, op->offset,
-				       op->len, &iter);
+	gen = uq->gen;
 out_unlock:
 	mutex_unlock(&uq->lock);
-	return ret ? ret : op->len;
+	if (ret)
+		return ret;
+
+	for (done = 0; done < op->len; done += ret) {
+		ret = uvdev_xfer_step(uq, op, gen, done);
+		if (ret < 0)
+			return ret;
+	}
+	return op->len;
 }
 
 static long uvdev_ioctl_xfer(struct uvdev_device *udev,
@@ -775,6 +705,42 @@ static long uvdev_ioctl_xfer(struct uvdev_device *udev,
 	return i;
 }
 
+/*
+ * Complete the chain @head with @len bytes written; @result is how
+ * (enum uvdev_trace_push_result). Under uq->lock.
+ */
+static void uvdev_vq_complete(struct uvdev_vq *uq, u16 head, u32 len, u64 now,
+			      u32 result)
+{
+	struct virtio_device *vdev = &uq->udev->vdev;
+	struct uvdev_inflight *inf = &uq->inflight[head];
+	struct vring_used_elem *slot;
+
+	slot = &uq->vring->used->ring[uq->used_idx % uq->num];
+	WRITE_ONCE(slot->id, cpu_to_virtio32(vdev, head));
+	WRITE_ONCE(slot->len, cpu_to_virtio32(vdev, len));
+	uq->used_idx++;
+	inf->in_use = false;
+	uq->ninflight--;
+	trace_uvdev_vq_push(uq->udev->id, uq->index, head, len,
+			    now - inf->pop_ns, uq->ninflight + uq->nresubmit,
+			    result);
+}
+
+/*
+ * Publish the used entries written so far. Under uq->lock. Until an
+ * interrupt is delivered (or found suppressed) after this, the driver has
+ * not been told: monitors call that interrupt lost past a limit.
+ */
+static void uvdev_vq_publish(struct uvdev_vq *uq, u64 now)
+{
+	/* The entries must be visible before the index that covers them. */
+	smp_wmb();
+	WRITE_ONCE(uq->vring->used->idx,
+		   cpu_to_virtio16(&uq->udev->vdev, uq->used_idx));
+	atomic64_cmpxchg(&uq->unnotified_ns, 0, now);
+}
+
 static long uvdev_ioctl_push(struct uvdev_device *udev,
 			     struct uvdev_vq_push __user *argp)
 {
@@ -801,8 +767,6 @@ static long uvdev_ioctl_push(struct uvdev_device *udev,
 		goto out_free;
 	now = ktime_get_ns();
 	for (i = 0; i < req.count; i++) {
-		struct vring_used_elem *slot;
-		struct uvdev_inflight *inf;
 		u32 head = used[i].head;
 
 		if (head >= uq->num) {
@@ -810,29 +774,19 @@ static long uvdev_ioctl_push(struct uvdev_device *udev,
 			break;
 		}
 		head = array_index_nospec(head, uq->num);
-		inf = &uq->inflight[head];
-		if (!inf->in_use) {
+		if (!uq->inflight[head].in_use) {
 			ret = -ENOENT;
 			break;
 		}
-		if (used[i].len > inf->in_bytes) {
+		if (used[i].len > uq->inflight[head].in_bytes) {
 			ret = -ERANGE;
 			break;
 		}
-		slot = &uq->vring->used->ring[uq->used_idx % uq->num];
-		WRITE_ONCE(slot->id, cpu_to_virtio32(&udev->vdev, head));
-		WRITE_ONCE(slot->len, cpu_to_virtio32(&udev->vdev, used[i].len));
-		uq->used_idx++;
-		inf->in_use = false;
-		uq->ninflight--;
-		trace_uvdev_vq_push(udev->id, uq->index, head, used[i].len,
-				    now - inf->pop_ns);
+		uvdev_vq_complete(uq, head, used[i].len, now,
+				  UVDEV_TRACE_PUSH_OK);
 	}
 	if (i) {
-		/* The entries must be visible before the index that covers them. */
-		smp_wmb();
-		WRITE_ONCE(uq->vring->used->idx,
-			   cpu_to_virtio16(&udev->vdev, uq->used_idx));
+		uvdev_vq_publish(uq, now);
 		if (req.flags & UVDEV_PUSH_F_IRQ)
 			uvdev_vq_inject_irq(uq);
 	}
@@ -848,60 +802,122 @@ out_free:
  * The device is broken: complete every chain the driver has made available
  * (popped or not) so no request waits for a backend that will not answer.
  * Block requests get VIRTIO_BLK_S_IOERR in their status byte; others come
- * back with nothing written.
+ * back with nothing written. Receive queues keep their buffers: completed
+ * empty, they would be refilled at once, for ever; the driver reclaims
+ * them when it resets the device.
  */
 void uvdev_vq_fail_all(struct uvdev_vq *uq)
 {
 	bool blk = uq->udev->device_id == VIRTIO_ID_BLOCK;
-	struct virtio_device *vdev = &uq->udev->vdev;
-	u32 pushed = 0;
+	struct uvdev_vq_elem elem;
+	u32 failed = 0;
+	u64 now;
 	u32 head;
 
+	if (uq->receive)
+		return;
 	mutex_lock(&uq->lock);
 	if (!uq->ready) {
 		mutex_unlock(&uq->lock);
 		return;
 	}
-	/* Everything available becomes in flight, then all of it is pushed. */
-	for (;;) {
-		struct uvdev_vq_elem elem;
-
-		if (uvdev_vq_pop_one(uq, &elem) <= 0)
-			break;
+	/* Everything available becomes in flight, then all of it completes. */
+	for (; uq->nresubmit; uq->nresubmit--) {
+		head = uq->resubmit[uq->nresubmit - 1];
+		uq->inflight[head].in_use = true;
+		uq->ninflight++;
 	}
+	while (uvdev_vq_pop_one(uq, &elem) > 0)
+		;
+	now = ktime_get_ns();
 	for (head = 0; head < uq->num; head++) {
 		struct uvdev_inflight *inf = &uq->inflight[head];
-		struct vring_used_elem *slot;
 		u32 len = 0;
 
 		if (!inf->in_use)
 			continue;
 		if (blk && inf->in_bytes) {
 			u8 status = VIRTIO_BLK_S_IOERR;
-			struct iov_iter iter;
 			struct kvec kv = { .iov_base = &status, .iov_len = 1 };
+			struct iov_iter iter;
 
 			iov_iter_kvec(&iter, WRITE, &kv, 1, 1);
 			if (!uvdev_chain_copy(uq, head, true, inf->in_bytes - 1,
 					      1, &iter))
 				len = 1;
 		}
-		slot = &uq->vring->used->ring[uq->used_idx % uq->num];
-		WRITE_ONCE(slot->id, cpu_to_virtio32(vdev, head));
-		WRITE_ONCE(slot->len, cpu_to_virtio32(vdev, len));
-		uq->used_idx++;
-		inf->in_use = false;
-		uq->ninflight--;
-		pushed++;
+		uvdev_vq_complete(uq, head, len, now, UVDEV_TRACE_PUSH_FAILED);
+		failed++;
 	}
-	uq->nresubmit = 0;
-	if (pushed) {
-		/* Entries before the index, as in a normal push. */
-		smp_wmb();
-		WRITE_ONCE(uq->vring->used->idx, cpu_to_virtio16(vdev, uq->used_idx));
-		atomic64_cmpxchg(&uq->irq_inject_ns, 0, ktime_get_ns());
-		uvdev_vq_deliver_irq(uq, uq->vq);
+	if (failed) {
+		uvdev_vq_publish(uq, now);
+		uvdev_vq_inject_irq(uq);
 	}
+	mutex_unlock(&uq->lock);
+}
+
+/* ---- state for monitors ------------------------------------------------ */
+
+/* When the chain in avail slot @pos was kicked; 0 if not known. */
+static u64 uvdev_kick_time(struct uvdev_vq *uq, u16 pos)
+{
+	unsigned long flags;
+	u32 i;
+	u64 ns = 0;
+
+	spin_lock_irqsave(&uq->kick_lock, flags);
+	for (i = 0; i < uq->stamp_count; i++) {
+		struct uvdev_kick_stamp *s;
+
+		s = &uq->stamps[(uq->stamp_first + i) % UVDEV_KICK_STAMPS];
+		if ((s16)(s->avail_idx - pos) > 0) {
+			ns = s->ns;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&uq->kick_lock, flags);
+	return ns;
+}
+
+/* The oldest pop among the chains in flight; 0 if none. Under uq->lock. */
+static u64 uvdev_oldest_pop(struct uvdev_vq *uq)
+{
+	u64 oldest = 0;
+	u32 i;
+
+	for (i = 0; i < uq->num; i++) {
+		const struct uvdev_inflight *inf = &uq->inflight[i];
+
+		if (inf->in_use && (!oldest || inf->pop_ns < oldest))
+			oldest = inf->pop_ns;
+	}
+	for (i = 0; i < uq->nresubmit; i++) {
+		u64 ns = uq->inflight[uq->resubmit[i]].pop_ns;
+
+		if (!oldest || ns < oldest)
+			oldest = ns;
+	}
+	return oldest;
+}
+
+/* Fill @st (all but dev_id, status and BROKEN/BACKEND) for monitors. */
+void uvdev_vq_state(struct uvdev_vq *uq, struct uvdev_queue_state *st)
+{
+	mutex_lock(&uq->lock);
+	st->size = uq->num;
+	if (uq->receive)
+		st->flags |= UVDEV_QUEUE_RECEIVE;
+	if (uq->ready) {
+		u16 pending = uvdev_avail_idx(uq) - uq->last_avail;
+
+		st->flags |= UVDEV_QUEUE_READY;
+		st->pending = min_t(u32, pending, uq->num);
+		if (st->pending)
+			st->pending_since_ns = uvdev_kick_time(uq, uq->last_avail);
+		st->inflight = uq->ninflight + uq->nresubmit;
+		st->inflight_since_ns = uvdev_oldest_pop(uq);
+	}
+	st->irq_since_ns = atomic64_read(&uq->unnotified_ns);
 	mutex_unlock(&uq->lock);
 }
 

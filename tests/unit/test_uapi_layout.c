@@ -19,7 +19,18 @@ static void create_layout(void **state)
 	assert_int_equal(offsetof(struct uvdev_create, features), 40);
 	assert_int_equal(offsetof(struct uvdev_create, config), 64);
 	assert_int_equal(offsetof(struct uvdev_create, dev_id), 72);
+	assert_int_equal(offsetof(struct uvdev_create, flags), 76);
 	assert_int_equal(sizeof(struct uvdev_destroy), 48);
+}
+
+static void queue_state_layout(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct uvdev_queue_state), 72);
+	assert_int_equal(offsetof(struct uvdev_queue_state, pending), 16);
+	assert_int_equal(offsetof(struct uvdev_queue_state, pending_since_ns), 24);
+	assert_int_equal(offsetof(struct uvdev_queue_state, now_ns), 48);
+	assert_int_equal(offsetof(struct uvdev_queue_state, status), 56);
 }
 
 static void ioctl_numbers(void **state)
@@ -27,12 +38,14 @@ static void ioctl_numbers(void **state)
 	(void)state;
 	assert_int_equal(UVDEV_IOC_CREATE, 0xc068e500);
 	assert_int_equal(UVDEV_IOC_DESTROY, 0x4030e501);
+	assert_int_equal(UVDEV_IOC_QUEUE_STATE, 0xc048e502);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(create_layout),
+		cmocka_unit_test(queue_state_layout),
 		cmocka_unit_test(ioctl_numbers),
 	};
 

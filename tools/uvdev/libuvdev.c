@@ -69,6 +69,7 @@ int uvdev_create_device(const struct uvdev_params *p)
 	req.msg_timeout_ms = p->msg_timeout_ms;
 	req.config_size = p->config_size;
 	req.config = (uintptr_t)p->config;
+	req.flags = p->flags;
 	ret = control_ioctl(UVDEV_IOC_CREATE, &req);
 	return ret ? ret : (int)req.dev_id;
 }
@@ -85,6 +86,22 @@ int uvdev_destroy_device(const char *name)
 	return control_ioctl(UVDEV_IOC_DESTROY, &req);
 }
 
+int uvdev_control_open(void)
+{
+	int fd = open(UVDEV_CONTROL_PATH, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int uvdev_queue_state(int control_fd, uint32_t dev_id, uint32_t queue,
+		      struct uvdev_queue_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->dev_id = dev_id;
+	st->queue = queue;
+	return ioctl(control_fd, UVDEV_IOC_QUEUE_STATE, st) < 0 ? -errno : 0;
+}
+
 const char *uvdev_strerror(int err)
 {
 	switch (-err) {
@@ -97,6 +114,11 @@ const char *uvdev_strerror(int err)
 		return "a device with that name already exists";
 	case EINVAL:
 		return "invalid parameters (check the name, queue count and size, features and config)";
+	case EOPNOTSUPP:
+		return "this device's driver busy-waits for the device (virtio_console, virtio_net with "
+		       "VIRTIO_NET_F_CTRL_VQ); accept that explicitly with UVDEV_CREATE_F_BUSY_WAIT";
+	case EALREADY:
+		return "the device is already being destroyed";
 	default:
 		return strerror(-err);
 	}

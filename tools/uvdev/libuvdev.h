@@ -26,6 +26,7 @@ struct uvdev_params {
 	uint32_t msg_timeout_ms;
 	const void *config;
 	uint32_t config_size;
+	uint32_t flags;		/* UVDEV_CREATE_F_* */
 };
 
 /* ---- control device (CAP_SYS_ADMIN) -------------------------------------- */
@@ -34,6 +35,14 @@ struct uvdev_params {
 int uvdev_create_device(const struct uvdev_params *params);
 /* Destroy a device by name. */
 int uvdev_destroy_device(const char *name);
+/* Open /dev/uvdev/control for queries; returns the fd. */
+int uvdev_control_open(void);
+/*
+ * The kernel's view of one queue of device @dev_id (its sysfs dev_id): see
+ * UVDEV_IOC_QUEUE_STATE in uapi/uvdev.h.
+ */
+int uvdev_queue_state(int control_fd, uint32_t dev_id, uint32_t queue,
+		      struct uvdev_queue_state *st);
 /* A short explanation of an errno returned by the functions above. */
 const char *uvdev_strerror(int err);
 /*

@@ -44,7 +44,14 @@
  * @config_size: bytes of device config space, 0..UVDEV_MAX_CONFIG_SIZE.
  * @config: user pointer to @config_size bytes of initial config space.
  * @dev_id: out: the device's id, the "dev" field of every uvdev tracepoint.
+ *	Written before the device exists: if it cannot be, nothing is created.
+ * @flags: UVDEV_CREATE_F_*.
  * @reserved: must be zero.
+ *
+ * Errors: EINVAL a field out of range, EEXIST the name is taken (also while
+ * a device of that name is being destroyed), EOPNOTSUPP the device's driver
+ * busy-waits and UVDEV_CREATE_F_BUSY_WAIT is not set, ENOSPC no device id
+ * left, EPERM not CAP_SYS_ADMIN.
  */
 struct uvdev_create {
 	char name[UVDEV_NAME_MAX];
@@ -57,17 +64,84 @@ struct uvdev_create {
 	__u32 config_size;
 	__u64 config;
 	__u32 dev_id;
-	__u32 reserved[7];
+	__u32 flags;
+	__u32 reserved[6];
 };
 
-/* UVDEV_IOC_DESTROY - destroy a device by name (CAP_SYS_ADMIN). */
+/*
+ * Some drivers wait for the device by spinning on a CPU with interrupts or
+ * preemption off: virtio_console (every console device: console output and
+ * port control) and virtio_net with VIRTIO_NET_F_CTRL_VQ (control commands,
+ * under rtnl_lock). With a userspace backend, the spinning CPU waits for a
+ * process that may need that very CPU (always, on one CPU) or that is
+ * stopped: the CPU locks up until the backend answers, which no timeout
+ * can end. Such devices are refused (EOPNOTSUPP) unless this flag accepts
+ * that; then, when the device breaks, its virtqueues are broken too so a
+ * spinner gives up.
+ */
+#define UVDEV_CREATE_F_BUSY_WAIT	_BITUL(0)
+
+/*
+ * UVDEV_IOC_DESTROY - destroy a device by name (CAP_SYS_ADMIN).
+ *
+ * The kernel's driver unbinds first. With the backend serving, what is in
+ * flight completes normally. With no backend, or one that does not let the
+ * driver's removal finish within the device's message timeout, the device
+ * breaks (every request fails, block requests with VIRTIO_BLK_S_IOERR) and
+ * the removal completes. So DESTROY returns within the message timeout plus
+ * the driver's own removal time. Errors: ENOENT no such device, EALREADY
+ * it is being destroyed.
+ */
 struct uvdev_destroy {
 	char name[UVDEV_NAME_MAX];
 	__u32 reserved[4];
 };
 
+/*
+ * UVDEV_IOC_QUEUE_STATE - one queue as the kernel sees it now, for monitors
+ * (control node; no backend fd needed). Set @dev_id (sysfs dev_id) and
+ * @queue and zero the rest, which is output. Times are CLOCK_MONOTONIC
+ * nanoseconds.
+ * @size: ring size, 0 until the driver sets the queue up.
+ * @flags: UVDEV_QUEUE_*.
+ * @pending: chains available to the backend and not popped yet.
+ * @inflight: chains popped and not pushed yet, including those a backend
+ *	that went away left to be handed out again.
+ * @pending_since_ns: when the oldest pending chain was kicked; 0 if none is
+ *	pending or its kick is not known (made available without a kick).
+ * @inflight_since_ns: when the oldest chain in flight was first popped; 0 if
+ *	none.
+ * @irq_since_ns: when the oldest completion the driver has not been
+ *	interrupted for was published (pushed, or failed); 0 if none. An
+ *	interrupt delivered, or found suppressed by the driver, clears it.
+ * @now_ns: when this state was read.
+ * @status: the device status byte the driver last set.
+ * Errors: ENOENT no device with that id, EINVAL queue out of range or an
+ * output field not zero.
+ */
+struct uvdev_queue_state {
+	__u32 dev_id;
+	__u32 queue;
+	__u32 size;
+	__u32 flags;
+	__u32 pending;
+	__u32 inflight;
+	__u64 pending_since_ns;
+	__u64 inflight_since_ns;
+	__u64 irq_since_ns;
+	__u64 now_ns;
+	__u8 status;
+	__u8 reserved[15];
+};
+
+#define UVDEV_QUEUE_READY	_BITUL(0)	/* set up and not reset */
+#define UVDEV_QUEUE_RECEIVE	_BITUL(1)	/* buffers wait for device data */
+#define UVDEV_QUEUE_BROKEN	_BITUL(2)	/* the device is broken */
+#define UVDEV_QUEUE_BACKEND	_BITUL(3)	/* a backend holds the device */
+
 #define UVDEV_IOC_CREATE	_IOWR(UVDEV_IOC_MAGIC, 0x00, struct uvdev_create)
 #define UVDEV_IOC_DESTROY	_IOW(UVDEV_IOC_MAGIC, 0x01, struct uvdev_destroy)
+#define UVDEV_IOC_QUEUE_STATE	_IOWR(UVDEV_IOC_MAGIC, 0x02, struct uvdev_queue_state)
 
 /*
  * The backend's side: /dev/uvdev/<name>, one opener at a time (EBUSY for a

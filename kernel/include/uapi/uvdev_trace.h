@@ -31,6 +31,22 @@ enum uvdev_trace_irq_outcome {
 	UVDEV_TRACE_IRQ_OUTCOMES
 };
 
+/* uvdev_vq_push: how a chain was completed. */
+enum uvdev_trace_push_result {
+	UVDEV_TRACE_PUSH_OK = 0,	/* pushed by the backend */
+	UVDEV_TRACE_PUSH_FAILED = 1,	/* failed: the device is broken */
+	UVDEV_TRACE_PUSH_RESULTS
+};
+
+/* uvdev_dev_broken: why the device broke. */
+enum uvdev_trace_broken_reason {
+	UVDEV_TRACE_BROKEN_MSG_TIMEOUT = 0,	/* a control message timed out */
+	UVDEV_TRACE_BROKEN_MALFORMED = 1,	/* a malformed descriptor chain */
+	UVDEV_TRACE_BROKEN_REMOVAL = 2,	/* unbind or destroy overran the timeout */
+	UVDEV_TRACE_BROKEN_NO_BACKEND = 3,	/* destroyed with no backend */
+	UVDEV_TRACE_BROKEN_REASONS
+};
+
 /* The "queue" of config-change interrupts in uvdev_irq_inject/deliver. */
 #define UVDEV_TRACE_QUEUE_CONFIG	0xffffffffU
 

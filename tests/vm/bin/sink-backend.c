@@ -8,7 +8,7 @@
  * their buffers stay posted, as on a link that receives nothing.
  *
  * Usage: sink-backend --device-id ID --queues N [--sink Q]... [--capture FILE]
- *                     [--config HEX] [--features HEX] NAME
+ *                     [--config HEX] [--features HEX] [--busy-wait] NAME
  * Exit status: 0 destroyed (SIGTERM), 1 runtime error, 2 usage error.
  */
 #include <errno.h>
@@ -94,6 +94,7 @@ int main(int argc, char **argv)
 		{ "capture", required_argument, NULL, 'c' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "features", required_argument, NULL, 'f' },
+		{ "busy-wait", no_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sink sink = { .capture_lock = PTHREAD_MUTEX_INITIALIZER };
@@ -139,13 +140,16 @@ int main(int argc, char **argv)
 				return BACKEND_EXIT_USAGE;
 			params.features = v;
 			break;
+		case 'b':
+			params.flags |= UVDEV_CREATE_F_BUSY_WAIT;
+			break;
 		default:
 			return BACKEND_EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "usage: sink-backend --device-id ID --queues N [--sink Q]... "
-			"[--capture FILE] [--config HEX] [--features HEX] NAME\n");
+			"[--capture FILE] [--config HEX] [--features HEX] [--busy-wait] NAME\n");
 		return BACKEND_EXIT_USAGE;
 	}
 	params.name = argv[optind];

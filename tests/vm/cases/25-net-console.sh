@@ -31,12 +31,25 @@ ip link set "$iface" down
 stop_backend "$backend"
 test ! -e "/sys/class/net/$iface" || fail "$iface still exists after destroy"
 
+step "busy-waiting drivers are refused unless accepted explicitly"
+set +e
+uvdevctl create con-refused --device-id 3 --queues 2 2>refused.err
+rc=$?
+uvdevctl create net-refused --device-id 1 --queues 3 --features 0x100020000 2>>refused.err
+rc2=$?
+set -e
+cat refused.err
+expect_eq "uvdevctl create of a console device, exit status" 1 "$rc"
+expect_eq "uvdevctl create of a net device with CTRL_VQ, exit status" 1 "$rc2"
+[ "$(grep -c 'busy-waits' refused.err)" -eq 2 ] || fail "the refusals do not say why"
+test ! -e /dev/uvdev/con-refused || fail "a refused console device was created"
+
 step "virtio_console (probe and unbind only)"
 # Console output (hvc) makes virtio_console busy-wait with interrupts off
 # until the device returns the buffer: with a userspace backend that needs
-# the same CPU, a write can spin for good. So this checks the probe only;
-# see the README's limitations.
-"$TESTBIN/sink-backend" --device-id 3 --queues 2 --sink 1 --capture con-tx.bin con0 2>con.err &
+# the same CPU, a write can spin for good. So this checks the probe only,
+# with the busy-wait accepted explicitly; see the README's limitations.
+"$TESTBIN/sink-backend" --device-id 3 --queues 2 --sink 1 --capture con-tx.bin --busy-wait con0 2>con.err &
 backend=$!
 wait_for 60 "virtio_console to bind" bash -c 'ls /sys/class/uvdev/con0/virtio*/virtio-ports/* >/dev/null 2>&1'
 port=$(basename /sys/class/uvdev/con0/virtio*/virtio-ports/*)
