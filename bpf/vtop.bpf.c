@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vtop's in-kernel aggregation over the uvdev tracepoints: per-queue and
- * per-device counters and log2 latency histograms, last-activity timestamps
- * for the failure states, what is in flight, and a ring buffer for the rare
- * events (timeouts, status changes, queue setup, create and destroy). A
- * ring event costs one map lookup: everything about a queue is one value.
+ * per-device counters and log2 latency histograms, the control messages in
+ * flight, and a ring buffer for the rare events (timeouts, broken devices,
+ * status changes, queue setup, create and destroy). A ring event costs one
+ * map lookup and no clock read: everything about a queue is one per-CPU
+ * value, and the latencies come with the events. What the rings hold (and
+ * so the failure states) vtop reads from the kernel, not from here.
  *
  * Every handler has one body and two entry points: tp_btf (typed, cheapest,
  * needs the module's BTF) and raw_tp (the fallback). User space loads one
@@ -42,12 +44,21 @@ struct {
 	__type(value, struct vtop_dev_stats);
 } dev_stats SEC(".maps");
 
+/* Entries are made on first use: memory follows the queues that exist. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, VTOP_MAX_QUEUES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct vtop_queue_key);
-	__type(value, struct vtop_queue);
+	__type(value, struct vtop_queue_stats);
 } queues SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VTOP_DROP_KINDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -63,11 +74,7 @@ struct {
 
 /* Values to create entries from: too large for the BPF stack. */
 static const struct vtop_dev_stats zero_dev_stats;
-static const struct vtop_queue new_queue;
-/* A queue first seen through ring traffic was set up before vtop started. */
-static const struct vtop_queue busy_queue = { .state.ready = 1 };
-
-#define ADD(field, n)	__sync_fetch_and_add(&(field), (n))
+static const struct vtop_queue_stats zero_queue_stats;
 
 /*
  * The array slot of a tracepoint value: itself when below @known, else
@@ -82,15 +89,27 @@ static __always_inline __u32 slot_of(__u32 v, __u32 known, __u32 other)
 	return slot;
 }
 
+static __always_inline void count_drop(__u32 kind)
+{
+	__u64 *n = bpf_map_lookup_elem(&drops, &kind);
+
+	if (n)
+		*n += 1;
+}
+
+/* The entry of @key, made from @zero if new; NULL (counted) if full. */
 static __always_inline void *lookup_or_init(void *map, const void *key,
-					    const void *zero)
+					    const void *zero, __u32 drop_kind)
 {
 	void *val = bpf_map_lookup_elem(map, key);
 
 	if (val)
 		return val;
 	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
+	val = bpf_map_lookup_elem(map, key);
+	if (!val)
+		count_drop(drop_kind);
+	return val;
 }
 
 static __always_inline void emit(__u32 type, __u32 dev, __u32 queue,
@@ -98,8 +117,10 @@ static __always_inline void emit(__u32 type, __u32 dev, __u32 queue,
 {
 	struct vtop_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 
-	if (!ev)
+	if (!ev) {
+		count_drop(VTOP_DROP_EVENTS);
 		return;
+	}
 	ev->ns = bpf_ktime_get_ns();
 	ev->type = type;
 	ev->dev = dev;
@@ -131,7 +152,8 @@ static __always_inline int on_dev_create(__u64 *ctx)
 	info.num_queues = ctx[3];
 	info.max_queue_size = ctx[4];
 	info.created_ns = bpf_ktime_get_ns();
-	bpf_map_update_elem(&devices, &dev, &info, BPF_ANY);
+	if (bpf_map_update_elem(&devices, &dev, &info, BPF_ANY))
+		count_drop(VTOP_DROP_DEVICES);
 	count_lifecycle(VTOP_LC_DEV_CREATE);
 	emit(VTOP_EV_DEV_CREATE, dev, 0, info.device_id, info.num_queues);
 	return 0;
@@ -181,34 +203,33 @@ static __always_inline int on_status(__u64 *ctx)
 	d = bpf_map_lookup_elem(&devices, &dev);
 	if (d)
 		d->status = ctx[2];
-	ds = lookup_or_init(&dev_stats, &dev, &zero_dev_stats);
+	ds = lookup_or_init(&dev_stats, &dev, &zero_dev_stats, VTOP_DROP_DEVICES);
 	if (ds)
 		ds->status_changes++;
 	emit(VTOP_EV_STATUS, dev, 0, ctx[1], ctx[2]);
 	return 0;
 }
 
+/* uvdev_dev_broken(dev, reason) */
+static __always_inline int on_dev_broken(__u64 *ctx)
+{
+	__u32 dev = ctx[0];
+	struct vtop_dev *d;
+
+	d = bpf_map_lookup_elem(&devices, &dev);
+	if (d && !d->broken) {
+		d->broken = 1;
+		d->broken_reason = ctx[1];
+		d->broken_ns = bpf_ktime_get_ns();
+	}
+	emit(VTOP_EV_BROKEN, dev, 0, ctx[1], 0);
+	return 0;
+}
+
 /* uvdev_vq_setup(dev, queue, size, ready) */
 static __always_inline int on_vq_setup(__u64 *ctx)
 {
-	struct vtop_queue_key key = { .dev = ctx[0], .queue = ctx[1] };
-	struct vtop_queue *q;
-	__u32 i;
-
-	q = lookup_or_init(&queues, &key, &new_queue);
-	if (q) {
-		q->state.size = ctx[2];
-		q->state.ready = ctx[3];
-		q->state.work_since_ns = 0;
-		q->state.undelivered_since_ns = 0;
-		/* Chains in flight on the queue are gone with its old ring. */
-		q->state.inflight = 0;
-		/* volatile: BPF has no memset for the compiler to turn this into. */
-#pragma clang loop unroll(disable)
-		for (i = 0; i < VTOP_RING_MAX; i++)
-			*(volatile __u64 *)&q->pop_ns[i] = 0;
-	}
-	emit(VTOP_EV_VQ_SETUP, key.dev, key.queue, ctx[2], ctx[3]);
+	emit(VTOP_EV_VQ_SETUP, ctx[0], ctx[1], ctx[2], ctx[3]);
 	return 0;
 }
 
@@ -223,7 +244,8 @@ static __always_inline int on_msg_send(__u64 *ctx)
 		.type = ctx[2],
 	};
 
-	bpf_map_update_elem(&msg_inflight, &key, &val, BPF_ANY);
+	if (bpf_map_update_elem(&msg_inflight, &key, &val, BPF_ANY))
+		count_drop(VTOP_DROP_MSGS);
 	return 0;
 }
 
@@ -238,100 +260,78 @@ static __always_inline int on_msg_done(__u64 *ctx)
 	struct vtop_dev_stats *ds;
 
 	bpf_map_delete_elem(&msg_inflight, &key);
-	ds = lookup_or_init(&dev_stats, &key.dev, &zero_dev_stats);
+	ds = lookup_or_init(&dev_stats, &key.dev, &zero_dev_stats, VTOP_DROP_DEVICES);
 	if (ds) {
 		ds->msgs[type & (VTOP_MSG_TYPES - 1)][result & (VTOP_MSG_RESULTS - 1)]++;
 		ds->msg_sum_ns[type & (VTOP_MSG_TYPES - 1)] += lat;
 		ds->msg_hist[type & (VTOP_MSG_TYPES - 1)][hist_slot(lat)]++;
 	}
-	if (result == UVDEV_TRACE_MSG_TIMEOUT) {
-		struct vtop_dev *d = bpf_map_lookup_elem(&devices, &key.dev);
-
-		if (d && !d->broken) {
-			d->broken = 1;
-			d->broken_ns = bpf_ktime_get_ns();
-		}
+	if (result == UVDEV_TRACE_MSG_TIMEOUT)
 		emit(VTOP_EV_MSG_TIMEOUT, key.dev, 0, key.id, type);
-	}
 	return 0;
 }
 
 /* ---- queues ------------------------------------------------------------- */
 
-/* @first: what a queue this event is the first sign of looks like. */
-static __always_inline struct vtop_queue *queue_lookup(__u32 dev, __u32 queue,
-						       const struct vtop_queue *first)
+static __always_inline struct vtop_queue_stats *queue_lookup(__u32 dev, __u32 queue)
 {
 	struct vtop_queue_key key = { .dev = dev, .queue = queue };
 
-	return lookup_or_init(&queues, &key, first);
+	return lookup_or_init(&queues, &key, &zero_queue_stats, VTOP_DROP_QUEUES);
 }
 
 /* uvdev_kick(dev, queue, avail_idx, mode) */
 static __always_inline int on_kick(__u64 *ctx)
 {
-	/* Modes uvdev does not define count in the spare slot, as no work. */
+	/* Modes uvdev does not define count in the spare slot. */
 	__u32 mode = slot_of(ctx[3], UVDEV_TRACE_KICK_MODES, VTOP_KICK_MODES - 1);
-	bool work = mode == UVDEV_TRACE_KICK_EVENTFD || mode == UVDEV_TRACE_KICK_DEFERRED;
-	struct vtop_queue *q;
+	struct vtop_queue_stats *q;
 
-	q = queue_lookup(ctx[0], ctx[1], work ? &busy_queue : &new_queue);
-	if (!q)
-		return 0;
-	ADD(q->stats.kicks[mode & (VTOP_KICK_MODES - 1)], 1);
-	if (work && !q->state.work_since_ns)
-		q->state.work_since_ns = bpf_ktime_get_ns();
+	q = queue_lookup(ctx[0], ctx[1]);
+	if (q)
+		q->kicks[mode & (VTOP_KICK_MODES - 1)]++;
 	return 0;
 }
 
-/* uvdev_vq_pop(dev, queue, head, bytes, wait_ns, pending) */
+/* uvdev_vq_pop(dev, queue, head, bytes, wait_ns, pending, inflight, resubmitted) */
 static __always_inline int on_vq_pop(__u64 *ctx)
 {
-	__u32 head = ctx[2];
-	__u64 wait = ctx[4], now, *popped;
-	struct vtop_queue *q;
+	__u64 wait = ctx[4];
+	struct vtop_queue_stats *q;
 
-	q = queue_lookup(ctx[0], ctx[1], &busy_queue);
+	q = queue_lookup(ctx[0], ctx[1]);
 	if (!q)
 		return 0;
-	ADD(q->stats.pops, 1);
-	ADD(q->stats.pop_bytes, (__u32)ctx[3]);
-	ADD(q->stats.wait_sum_ns, wait);
-	ADD(q->stats.wait_hist[hist_slot(wait)], 1);
-	now = bpf_ktime_get_ns();
-	q->state.last_pop_ns = now;
-	/* Work left after this pop waits from now on. */
-	q->state.work_since_ns = (__u32)ctx[5] ? now : 0;
-	/* A chain handed out again after a backend restart is counted once. */
-	popped = &q->pop_ns[head & (VTOP_RING_MAX - 1)];
-	if (!*popped)
-		ADD(q->state.inflight, 1);
-	*popped = now;
+	q->pops++;
+	q->pop_bytes += (__u32)ctx[3];
+	/* A chain handed out again waited once, at its first pop. */
+	if ((__u32)ctx[7]) {
+		q->resubmits++;
+		return 0;
+	}
+	q->wait_sum_ns += wait;
+	q->wait_hist[hist_slot(wait)]++;
 	return 0;
 }
 
-/* uvdev_vq_push(dev, queue, head, bytes, service_ns) */
+/* uvdev_vq_push(dev, queue, head, bytes, service_ns, inflight, result) */
 static __always_inline int on_vq_push(__u64 *ctx)
 {
-	__u32 head = ctx[2];
-	__u64 service = ctx[4], *popped;
-	struct vtop_queue *q;
+	__u64 service = ctx[4];
+	struct vtop_queue_stats *q;
 
-	q = queue_lookup(ctx[0], ctx[1], &busy_queue);
+	q = queue_lookup(ctx[0], ctx[1]);
 	if (!q)
 		return 0;
-	ADD(q->stats.pushes, 1);
-	ADD(q->stats.push_bytes, (__u32)ctx[3]);
-	ADD(q->stats.service_sum_ns, service);
-	ADD(q->stats.service_hist[hist_slot(service)], 1);
-	/* The clock is read only when an undelivered stretch begins. */
-	if (!q->state.undelivered_since_ns)
-		q->state.undelivered_since_ns = bpf_ktime_get_ns();
-	popped = &q->pop_ns[head & (VTOP_RING_MAX - 1)];
-	if (*popped) {
-		*popped = 0;
-		ADD(q->state.inflight, -1);
+	q->pushes++;
+	q->push_bytes += (__u32)ctx[3];
+	/* Failed by a broken device: no service, whatever it waited. */
+	if ((__u32)ctx[6] != UVDEV_TRACE_PUSH_OK) {
+		q->failed++;
+		return 0;
 	}
+	q->service_sum_ns += service;
+	q->service_hist[hist_slot(service)]++;
 	return 0;
 }
 
@@ -339,19 +339,19 @@ static __always_inline int on_vq_push(__u64 *ctx)
 static __always_inline int on_irq_inject(__u64 *ctx)
 {
 	__u32 dev = ctx[0], queue = ctx[1];
-	struct vtop_queue *q;
+	struct vtop_queue_stats *q;
 
 	if (queue == UVDEV_TRACE_QUEUE_CONFIG) {
 		struct vtop_dev_stats *ds;
 
-		ds = lookup_or_init(&dev_stats, &dev, &zero_dev_stats);
+		ds = lookup_or_init(&dev_stats, &dev, &zero_dev_stats, VTOP_DROP_DEVICES);
 		if (ds)
 			ds->config_irq_injects++;
 		return 0;
 	}
-	q = queue_lookup(dev, queue, &busy_queue);
+	q = queue_lookup(dev, queue);
 	if (q)
-		ADD(q->stats.irq_injects, 1);
+		q->irq_injects++;
 	return 0;
 }
 
@@ -360,25 +360,24 @@ static __always_inline int on_irq_deliver(__u64 *ctx)
 {
 	__u32 dev = ctx[0], queue = ctx[1], outcome = ctx[3];
 	__u64 lat = ctx[2];
-	struct vtop_queue *q;
+	struct vtop_queue_stats *q;
 
 	if (queue == UVDEV_TRACE_QUEUE_CONFIG) {
 		struct vtop_dev_stats *ds;
 
-		ds = lookup_or_init(&dev_stats, &dev, &zero_dev_stats);
+		ds = lookup_or_init(&dev_stats, &dev, &zero_dev_stats, VTOP_DROP_DEVICES);
 		if (ds)
 			ds->config_irq_delivers++;
 		return 0;
 	}
-	q = queue_lookup(dev, queue, &busy_queue);
+	q = queue_lookup(dev, queue);
 	if (!q)
 		return 0;
 	/* Outcomes uvdev does not define count in the spare slot. */
 	outcome = slot_of(outcome, UVDEV_TRACE_IRQ_OUTCOMES, VTOP_IRQ_OUTCOMES - 1);
-	ADD(q->stats.irq_delivers[outcome & (VTOP_IRQ_OUTCOMES - 1)], 1);
-	ADD(q->stats.irq_sum_ns, lat);
-	ADD(q->stats.irq_hist[hist_slot(lat)], 1);
-	q->state.undelivered_since_ns = 0;
+	q->irq_delivers[outcome & (VTOP_IRQ_OUTCOMES - 1)]++;
+	q->irq_sum_ns += lat;
+	q->irq_hist[hist_slot(lat)]++;
 	return 0;
 }
 
@@ -391,6 +390,7 @@ static __always_inline int on_irq_deliver(__u64 *ctx)
 VTOP_ENTRY(uvdev_dev_create, on_dev_create)
 VTOP_ENTRY(uvdev_dev_destroy, on_dev_destroy)
 VTOP_ENTRY(uvdev_status, on_status)
+VTOP_ENTRY(uvdev_dev_broken, on_dev_broken)
 VTOP_ENTRY(uvdev_vq_setup, on_vq_setup)
 VTOP_ENTRY(uvdev_msg_send, on_msg_send)
 VTOP_ENTRY(uvdev_msg_done, on_msg_done)

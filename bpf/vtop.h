@@ -2,21 +2,24 @@
 /*
  * The maps vtop's BPF programs fill and user space reads: keys, values and
  * events, with fixed-width fields only. Sizes are pinned at compile time on
- * both sides.
+ * both sides, from the module's limits.
  *
- * A queue's counters, histograms, last-activity timestamps and in-flight
- * chains share one map value, so each event costs one lookup; counters are
- * added atomically. Device counters are per-CPU (user space sums them). All
- * times are ktime_get_ns(), i.e. CLOCK_MONOTONIC.
+ * A queue's counters and histograms are one per-CPU map value, so each ring
+ * event costs one lookup and no atomic operation; device counters are
+ * per-CPU too (user space sums them). Times come from the tracepoints, which
+ * the kernel stamps with ktime_get_ns(), i.e. CLOCK_MONOTONIC.
  */
 #ifndef VTOP_H
 #define VTOP_H
 
 #define VTOP_NAME_MAX		32	/* = UVDEV_NAME_MAX */
-#define VTOP_MAX_DEVICES	256
-#define VTOP_MAX_QUEUES		256	/* queue entries, all devices */
+#define VTOP_MAX_DEVICES	256	/* = UVDEV_MAX_DEVICES: dev ids are below it */
 #define VTOP_MAX_DEV_QUEUES	64	/* = UVDEV_MAX_QUEUES */
-#define VTOP_RING_MAX		1024	/* = UVDEV_MAX_QUEUE_SIZE: heads are below it */
+/*
+ * Every queue the module can have: the queues map is never full, though
+ * making an entry can still fail for want of memory (VTOP_DROP_QUEUES).
+ */
+#define VTOP_MAX_QUEUES		(VTOP_MAX_DEVICES * VTOP_MAX_DEV_QUEUES)
 #define VTOP_MAX_MSGS		4096	/* messages sent and not done */
 #define VTOP_HIST_SLOTS		64	/* log2(ns): every u64 has its slot */
 /*
@@ -39,13 +42,19 @@ struct vtop_queue_key {
 	__u32 queue;
 };
 
-/* Counters of one queue. */
+/*
+ * Counters of one queue (queues map, per CPU: user space sums them). What
+ * the ring holds (pending, in flight, their ages) is not counted here: vtop
+ * reads it from the kernel at each sample.
+ */
 struct vtop_queue_stats {
 	__u64 kicks[VTOP_KICK_MODES];
-	__u64 pops;
+	__u64 pops;			/* every pop, resubmitted ones included */
 	__u64 pop_bytes;
-	__u64 pushes;
+	__u64 resubmits;		/* chains handed out again after a restart */
+	__u64 pushes;			/* every completion, failed ones included */
 	__u64 push_bytes;
+	__u64 failed;			/* completions failed by a broken device */
 	__u64 irq_injects;
 	__u64 irq_delivers[VTOP_IRQ_OUTCOMES];
 	__u64 wait_sum_ns;		/* kick -> pop */
@@ -56,22 +65,13 @@ struct vtop_queue_stats {
 	__u64 irq_hist[VTOP_HIST_SLOTS];
 };
 
-/* Activity of one queue, for the failure states. */
-struct vtop_queue_state {
-	__u64 last_pop_ns;
-	__u64 work_since_ns;		/* work available and not popped since; 0: none */
-	__u64 undelivered_since_ns;	/* first push with no IRQ delivered since; 0: none */
-	__u32 size;			/* ring size, 0 before setup */
-	__u32 ready;
-	__u32 inflight;			/* chains popped and not pushed */
-	__u32 pad;
-};
-
-/* Value of the queues map. */
-struct vtop_queue {
-	struct vtop_queue_stats stats;
-	struct vtop_queue_state state;
-	__u64 pop_ns[VTOP_RING_MAX];	/* pop time of the chain in flight at each head; 0: none */
+/* What was dropped because a map or the ring buffer was full (drops map). */
+enum vtop_drop {
+	VTOP_DROP_QUEUES,		/* a queue's counters: no room or no memory */
+	VTOP_DROP_DEVICES,		/* a device: devices or dev_stats full */
+	VTOP_DROP_MSGS,			/* a message in flight: msg_inflight full */
+	VTOP_DROP_EVENTS,		/* a rare event: ring buffer full */
+	VTOP_DROP_KINDS,
 };
 
 /* A control message in flight (msg_inflight map): sent, not done yet. */
@@ -103,8 +103,8 @@ struct vtop_dev {
 	__u32 num_queues;
 	__u32 max_queue_size;
 	__u32 status;			/* virtio status byte */
-	__u32 broken;			/* a message timed out */
-	__u32 pad;
+	__u32 broken;			/* broke for good (uvdev_dev_broken) */
+	__u32 broken_reason;		/* enum uvdev_trace_broken_reason */
 	__u64 created_ns;		/* 0 if it existed before vtop */
 	__u64 broken_ns;
 };
@@ -116,6 +116,7 @@ enum vtop_event_type {
 	VTOP_EV_MSG_TIMEOUT = 3,	/* a: message id, b: type; device broken */
 	VTOP_EV_STATUS = 4,		/* a: old status, b: new status */
 	VTOP_EV_VQ_SETUP = 5,		/* queue; a: size, b: ready */
+	VTOP_EV_BROKEN = 6,		/* a: enum uvdev_trace_broken_reason */
 };
 
 struct vtop_event {
@@ -137,11 +138,8 @@ enum vtop_lifecycle {
 
 #define VTOP_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_key) == 8, "vtop_queue_key layout");
-VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_stats) == (16 + 3 * VTOP_HIST_SLOTS) * 8,
+VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_stats) == (18 + 3 * VTOP_HIST_SLOTS) * 8,
 		   "vtop_queue_stats layout");
-VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_state) == 40, "vtop_queue_state layout");
-VTOP_STATIC_ASSERT(sizeof(struct vtop_queue) == sizeof(struct vtop_queue_stats) + 40 +
-		   VTOP_RING_MAX * 8, "vtop_queue layout");
 VTOP_STATIC_ASSERT(sizeof(struct vtop_msg_inflight) == 16, "vtop_msg_inflight layout");
 VTOP_STATIC_ASSERT(sizeof(struct vtop_dev_stats) ==
 		   (VTOP_MSG_TYPES * (VTOP_MSG_RESULTS + 1 + VTOP_HIST_SLOTS) + 3) * 8,

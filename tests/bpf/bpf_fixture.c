@@ -4,12 +4,15 @@
  * crafted tracepoint arguments, read the maps and the ring buffer back.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <bpf/bpf.h>
+
+#include <uapi/uvdev_trace.h>
 
 #include "bpf_fixture.h"
 
@@ -20,8 +23,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct fx *fx = ctx;
 	struct vtop_event *ev;
 
-	if (fx->nev == FX_MAX_EVENTS)
+	if (fx->nev == FX_MAX_EVENTS) {
+		fx->lost++;
 		return 0;
+	}
 	ev = &fx->ev[fx->nev++];
 	/* A record of the wrong size shows as an event of type 0. */
 	memset(ev, 0, sizeof(*ev));
@@ -38,9 +43,13 @@ int fx_setup(void **state)
 	fx = calloc(1, sizeof(*fx));
 	if (!fx)
 		return -1;
+	fx->test = *state;
+	fx->cpu = -1;
 	fx->skel = vtop_bpf__open();
-	if (!fx->skel)
+	if (!fx->skel) {
+		fprintf(stderr, "cannot open vtop's BPF object: %s\n", strerror(errno));
 		goto fail;
+	}
 	/* Only the raw_tp entry points load here: tp_btf needs uvdev's BTF. */
 	bpf_object__for_each_program(prog, fx->skel->obj)
 		bpf_program__set_autoload(prog,
@@ -48,6 +57,12 @@ int fx_setup(void **state)
 	if (vtop_bpf__load(fx->skel)) {
 		fprintf(stderr, "cannot load vtop's BPF programs (root needed): %s\n",
 			strerror(errno));
+		goto fail;
+	}
+	if (bpf_map__max_entries(fx->skel->maps.events) != FX_RINGBUF_BYTES) {
+		fprintf(stderr, "the events ring buffer has %u bytes, the tests expect %d: "
+			"update FX_RINGBUF_BYTES\n",
+			bpf_map__max_entries(fx->skel->maps.events), FX_RINGBUF_BYTES);
 		goto fail;
 	}
 	fx->rb = ring_buffer__new(bpf_map__fd(fx->skel->maps.events), on_event, fx, NULL);
@@ -63,6 +78,13 @@ fail:
 	return -1;
 }
 
+static const char *const drop_names[VTOP_DROP_KINDS] = {
+	[VTOP_DROP_QUEUES] = "queues",
+	[VTOP_DROP_DEVICES] = "devices",
+	[VTOP_DROP_MSGS] = "msgs",
+	[VTOP_DROP_EVENTS] = "events",
+};
+
 int fx_teardown(void **state)
 {
 	struct fx *fx = *state;
@@ -73,13 +95,49 @@ int fx_teardown(void **state)
 	return 0;
 }
 
+void fx_run_test(void **state)
+{
+	struct fx *fx = *state;
+	int kind, bad = 0;
+
+	fx->test->fn(state);
+	for (kind = 0; kind < VTOP_DROP_KINDS; kind++) {
+		uint64_t n = fx_drops(fx, kind);
+
+		if (n == fx->drops[kind])
+			continue;
+		print_error("drops[%s] = %llu at the end, the test expected %llu\n",
+			    drop_names[kind], (unsigned long long)n,
+			    (unsigned long long)fx->drops[kind]);
+		bad++;
+	}
+	assert_int_equal(bad, 0);
+}
+
+void fx_on_cpu(struct fx *fx, int cpu)
+{
+	fx->cpu = cpu;
+}
+
+int fx_online_cpus(int *cpus, int max)
+{
+	cpu_set_t set;
+	int cpu, n = 0;
+
+	assert_int_equal(sched_getaffinity(0, sizeof(set), &set), 0);
+	for (cpu = 0; cpu < CPU_SETSIZE && n < max; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			cpus[n++] = cpu;
+	return n;
+}
+
 /* ---- runs --------------------------------------------------------------- */
 
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
@@ -92,9 +150,16 @@ static struct fx_run run(struct fx *fx, struct bpf_program *prog,
 	);
 	int err;
 
+	if (fx->cpu >= 0) {
+		opts.flags = BPF_F_TEST_RUN_ON_CPU;
+		opts.cpu = fx->cpu;
+	}
 	fx->last.before = now_ns();
 	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
 	fx->last.after = now_ns();
+	if (err)
+		print_error("BPF_PROG_TEST_RUN of %s: %s\n", bpf_program__name(prog),
+			    strerror(errno));
 	assert_int_equal(err, 0);
 	assert_int_equal(opts.retval, 0);
 	return fx->last;
@@ -105,6 +170,48 @@ static struct fx_run run(struct fx *fx, struct bpf_program *prog,
 		const uint64_t args_[] = { __VA_ARGS__ };		\
 		run(fx, (fx)->skel->progs.raw_##event, args_,		\
 		    ARRAY_SIZE(args_));					\
+	})
+
+/* How long a queue entry may fail to allocate before the test fails. */
+#define FX_ALLOC_DEADLINE_NS	(10 * 1000000000ULL)
+
+/* A run of a ring-path program on (@dev, @queue): see fx_kick() and co. */
+static struct fx_run ring_run(struct fx *fx, struct bpf_program *prog,
+			      const uint64_t *args, size_t n)
+{
+	uint32_t dev = args[0], queue = args[1];
+	uint64_t before, after, deadline = 0;
+	struct fx_run r;
+
+	if (fx->exact_queue_drops || queue == UVDEV_TRACE_QUEUE_CONFIG)
+		return run(fx, prog, args, n);
+	for (;;) {
+		before = fx_drops(fx, VTOP_DROP_QUEUES);
+		r = run(fx, prog, args, n);
+		after = fx_drops(fx, VTOP_DROP_QUEUES);
+		if (after == before)
+			return r;
+		/* A drop with the entry made is no allocation failure. */
+		assert_false(fx_has_queue(fx, dev, queue));
+		fx->drops[VTOP_DROP_QUEUES] += after - before;
+		fx->alloc_retries++;
+		if (!deadline)
+			deadline = now_ns() + FX_ALLOC_DEADLINE_NS;
+		if (now_ns() > deadline) {
+			print_error("%s: no entry for queue %u of device %u after %llu s\n",
+				    bpf_program__name(prog), queue, dev,
+				    FX_ALLOC_DEADLINE_NS / 1000000000ULL);
+			fail();
+		}
+		sched_yield();
+	}
+}
+
+#define RING_RUN(fx, event, ...)					\
+	({								\
+		const uint64_t args_[] = { __VA_ARGS__ };		\
+		ring_run(fx, (fx)->skel->progs.raw_##event, args_,	\
+			 ARRAY_SIZE(args_));				\
 	})
 
 struct fx_run fx_dev_create(struct fx *fx, uint32_t dev, uint32_t device_id,
@@ -123,6 +230,11 @@ struct fx_run fx_status(struct fx *fx, uint32_t dev, uint32_t old_status,
 			uint32_t new_status)
 {
 	return RUN(fx, uvdev_status, dev, old_status, new_status);
+}
+
+struct fx_run fx_dev_broken(struct fx *fx, uint32_t dev, uint32_t reason)
+{
+	return RUN(fx, uvdev_dev_broken, dev, reason);
 }
 
 struct fx_run fx_vq_setup(struct fx *fx, uint32_t dev, uint32_t queue,
@@ -145,30 +257,34 @@ struct fx_run fx_msg_done(struct fx *fx, uint32_t dev, uint32_t id, uint32_t typ
 struct fx_run fx_kick(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t mode)
 {
 	/* The avail index is traced for humans; the program ignores it. */
-	return RUN(fx, uvdev_kick, dev, queue, 0x1234, mode);
+	return RING_RUN(fx, uvdev_kick, dev, queue, 0x1234, mode);
 }
 
 struct fx_run fx_vq_pop(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head,
-			uint32_t bytes, uint64_t wait_ns, uint32_t pending)
+			uint32_t bytes, uint64_t wait_ns, uint32_t pending,
+			uint32_t inflight, uint32_t resubmitted)
 {
-	return RUN(fx, uvdev_vq_pop, dev, queue, head, bytes, wait_ns, pending);
+	return RING_RUN(fx, uvdev_vq_pop, dev, queue, head, bytes, wait_ns, pending,
+			inflight, resubmitted);
 }
 
 struct fx_run fx_vq_push(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head,
-			 uint32_t bytes, uint64_t service_ns)
+			 uint32_t bytes, uint64_t service_ns, uint32_t inflight,
+			 uint32_t result)
 {
-	return RUN(fx, uvdev_vq_push, dev, queue, head, bytes, service_ns);
+	return RING_RUN(fx, uvdev_vq_push, dev, queue, head, bytes, service_ns,
+			inflight, result);
 }
 
 struct fx_run fx_irq_inject(struct fx *fx, uint32_t dev, uint32_t queue)
 {
-	return RUN(fx, uvdev_irq_inject, dev, queue);
+	return RING_RUN(fx, uvdev_irq_inject, dev, queue);
 }
 
 struct fx_run fx_irq_deliver(struct fx *fx, uint32_t dev, uint32_t queue,
 			     uint64_t latency_ns, uint32_t outcome)
 {
-	return RUN(fx, uvdev_irq_deliver, dev, queue, latency_ns, outcome);
+	return RING_RUN(fx, uvdev_irq_deliver, dev, queue, latency_ns, outcome);
 }
 
 /* ---- maps --------------------------------------------------------------- */
@@ -178,11 +294,28 @@ static int lookup(struct bpf_map *map, const void *key, void *val)
 	return bpf_map_lookup_elem(bpf_map__fd(map), key, val);
 }
 
+static bool is_percpu(const struct bpf_map *map)
+{
+	switch (bpf_map__type(map)) {
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool has(struct bpf_map *map, const void *key)
 {
-	void *val = malloc(bpf_map__value_size(map) * libbpf_num_possible_cpus());
+	size_t size = bpf_map__value_size(map);
+	void *val;
 	int err;
 
+	/* The kernel lays per-CPU values out 8-byte aligned, one per CPU. */
+	if (is_percpu(map))
+		size = (size + 7) / 8 * 8 * libbpf_num_possible_cpus();
+	val = malloc(size);
 	assert_non_null(val);
 	err = lookup(map, key, val);
 	free(val);
@@ -191,27 +324,39 @@ static bool has(struct bpf_map *map, const void *key)
 	return !err;
 }
 
-/* Sum the per-CPU values of @key, a struct of @size bytes of u64s, into @out. */
-static void percpu_sum(struct bpf_map *map, const void *key, void *out, size_t size)
+/*
+ * The per-CPU values of @key, a struct of @size bytes of u64s: their sum
+ * over every possible CPU (@cpu < 0) or one CPU's share, into @out.
+ */
+static void percpu_read(struct bpf_map *map, const void *key, int cpu, void *out,
+			size_t size)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	size_t words = size / sizeof(uint64_t), stride;
 	uint64_t *vals, *sum = out;
-	int cpu;
+	int c;
 	size_t i;
 
 	assert_true(ncpu > 0);
+	assert_true(cpu < ncpu);
+	assert_true(is_percpu(map));
 	assert_int_equal(size % sizeof(uint64_t), 0);
 	assert_int_equal(bpf_map__value_size(map), size);
-	/* The kernel lays per-CPU values out 8-byte aligned. */
 	stride = (size + 7) / 8;
 	vals = calloc(ncpu, stride * sizeof(uint64_t));
 	assert_non_null(vals);
-	assert_int_equal(lookup(map, key, vals), 0);
+	if (lookup(map, key, vals)) {
+		print_error("no entry in %s: %s\n", bpf_map__name(map), strerror(errno));
+		free(vals);
+		fail();
+	}
 	memset(out, 0, size);
-	for (cpu = 0; cpu < ncpu; cpu++)
+	for (c = 0; c < ncpu; c++) {
+		if (cpu >= 0 && c != cpu)
+			continue;
 		for (i = 0; i < words; i++)
-			sum[i] += vals[cpu * stride + i];
+			sum[i] += vals[c * stride + i];
+	}
 	free(vals);
 }
 
@@ -225,35 +370,26 @@ static struct vtop_msg_key mkey(uint32_t dev, uint32_t id)
 	return (struct vtop_msg_key){ .dev = dev, .id = id };
 }
 
-/* The queue's map value; the test fails if there is none. */
-static void fx_queue(struct fx *fx, uint32_t dev, uint32_t queue, struct vtop_queue *q)
-{
-	struct vtop_queue_key key = qkey(dev, queue);
-
-	assert_int_equal(lookup(fx->skel->maps.queues, &key, q), 0);
-}
-
 struct vtop_queue_stats fx_queue_stats(struct fx *fx, uint32_t dev, uint32_t queue)
 {
-	struct vtop_queue q;
-
-	fx_queue(fx, dev, queue, &q);
-	return q.stats;
+	return fx_queue_stats_cpu(fx, dev, queue, -1);
 }
 
-struct vtop_queue_state fx_queue_state(struct fx *fx, uint32_t dev, uint32_t queue)
+struct vtop_queue_stats fx_queue_stats_cpu(struct fx *fx, uint32_t dev,
+					   uint32_t queue, int cpu)
 {
-	struct vtop_queue q;
+	struct vtop_queue_key key = qkey(dev, queue);
+	struct vtop_queue_stats s;
 
-	fx_queue(fx, dev, queue, &q);
-	return q.state;
+	percpu_read(fx->skel->maps.queues, &key, cpu, &s, sizeof(s));
+	return s;
 }
 
 struct vtop_dev_stats fx_dev_stats(struct fx *fx, uint32_t dev)
 {
 	struct vtop_dev_stats s;
 
-	percpu_sum(fx->skel->maps.dev_stats, &dev, &s, sizeof(s));
+	percpu_read(fx->skel->maps.dev_stats, &dev, -1, &s, sizeof(s));
 	return s;
 }
 
@@ -263,36 +399,6 @@ struct vtop_dev fx_dev(struct fx *fx, uint32_t dev)
 
 	assert_int_equal(lookup(fx->skel->maps.devices, &dev, &d), 0);
 	return d;
-}
-
-uint64_t fx_inflight(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head)
-{
-	struct vtop_queue q;
-
-	fx_queue(fx, dev, queue, &q);
-	assert_int_not_equal(q.pop_ns[head % VTOP_RING_MAX], 0);
-	return q.pop_ns[head % VTOP_RING_MAX];
-}
-
-unsigned int fx_inflight_count(struct fx *fx)
-{
-	int fd = bpf_map__fd(fx->skel->maps.queues);
-	struct vtop_queue_key key, next;
-	unsigned int chains = 0, counted = 0, i;
-	struct vtop_queue q;
-	bool have_key = false;
-
-	while (!bpf_map_get_next_key(fd, have_key ? &key : NULL, &next)) {
-		key = next;
-		have_key = true;
-		assert_int_equal(bpf_map_lookup_elem(fd, &key, &q), 0);
-		for (i = 0; i < VTOP_RING_MAX; i++)
-			chains += q.pop_ns[i] != 0;
-		counted += q.state.inflight;
-	}
-	/* The per-queue counts must agree with the pop times they summarise. */
-	assert_int_equal(counted, chains);
-	return chains;
 }
 
 struct vtop_msg_inflight fx_msg(struct fx *fx, uint32_t dev, uint32_t id)
@@ -309,7 +415,16 @@ uint64_t fx_lifecycle(struct fx *fx, enum vtop_lifecycle slot)
 	uint32_t key = slot;
 	uint64_t n;
 
-	percpu_sum(fx->skel->maps.lifecycle_counts, &key, &n, sizeof(n));
+	percpu_read(fx->skel->maps.lifecycle_counts, &key, -1, &n, sizeof(n));
+	return n;
+}
+
+uint64_t fx_drops(struct fx *fx, enum vtop_drop kind)
+{
+	uint32_t key = kind;
+	uint64_t n;
+
+	percpu_read(fx->skel->maps.drops, &key, -1, &n, sizeof(n));
 	return n;
 }
 
@@ -328,16 +443,6 @@ bool fx_has_dev_stats(struct fx *fx, uint32_t dev)
 bool fx_has_dev(struct fx *fx, uint32_t dev)
 {
 	return has(fx->skel->maps.devices, &dev);
-}
-
-bool fx_has_inflight(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head)
-{
-	struct vtop_queue q;
-
-	if (!fx_has_queue(fx, dev, queue))
-		return false;
-	fx_queue(fx, dev, queue, &q);
-	return q.pop_ns[head % VTOP_RING_MAX] != 0;
 }
 
 bool fx_has_msg(struct fx *fx, uint32_t dev, uint32_t id)
@@ -365,6 +470,24 @@ unsigned int fx_count(struct bpf_map *map)
 	return n;
 }
 
+void fx_expect_drops_at(struct fx *fx, const uint64_t *want, const char *file, int line)
+{
+	int kind, bad = 0;
+
+	for (kind = 0; kind < VTOP_DROP_KINDS; kind++) {
+		uint64_t n = fx_drops(fx, kind);
+
+		if (n != want[kind]) {
+			print_error("drops[%s]: got %llu, want %llu\n", drop_names[kind],
+				    (unsigned long long)n, (unsigned long long)want[kind]);
+			bad++;
+		}
+		fx->drops[kind] = want[kind];
+	}
+	if (bad)
+		_fail(file, line);
+}
+
 /* ---- whole-struct comparison -------------------------------------------- */
 
 /* A run of u64 words of a counters struct, by name. */
@@ -382,8 +505,10 @@ static const struct field queue_stats_fields[] = {
 	FIELD(struct vtop_queue_stats, kicks),
 	FIELD(struct vtop_queue_stats, pops),
 	FIELD(struct vtop_queue_stats, pop_bytes),
+	FIELD(struct vtop_queue_stats, resubmits),
 	FIELD(struct vtop_queue_stats, pushes),
 	FIELD(struct vtop_queue_stats, push_bytes),
+	FIELD(struct vtop_queue_stats, failed),
 	FIELD(struct vtop_queue_stats, irq_injects),
 	FIELD(struct vtop_queue_stats, irq_delivers),
 	FIELD(struct vtop_queue_stats, wait_sum_ns),
@@ -460,6 +585,11 @@ static void read_events(struct fx *fx)
 	int n = ring_buffer__consume(fx->rb);
 
 	assert_true(n >= 0);
+	if (fx->lost) {
+		print_error("%zu events read beyond the fixture's %d\n", fx->lost,
+			    FX_MAX_EVENTS);
+		fail();
+	}
 }
 
 static const char *const event_names[] = {
@@ -468,6 +598,7 @@ static const char *const event_names[] = {
 	[VTOP_EV_MSG_TIMEOUT] = "MSG_TIMEOUT",
 	[VTOP_EV_STATUS] = "STATUS",
 	[VTOP_EV_VQ_SETUP] = "VQ_SETUP",
+	[VTOP_EV_BROKEN] = "BROKEN",
 };
 
 static void print_event(const char *what, const struct vtop_event *ev)
@@ -490,9 +621,10 @@ void fx_expect_event_at(struct fx *fx, struct fx_run run,
 	read_events(fx);
 	if (fx->nev != 1) {
 		print_error("%zu events waiting, want 1\n", fx->nev);
-		for (i = 0; i < fx->nev; i++)
+		for (i = 0; i < fx->nev && i < 8; i++)
 			print_event("  got", &fx->ev[i]);
 		print_event("  want", want);
+		fx->nev = 0;
 		_fail(file, line);
 	}
 	fx->nev = 0;
@@ -517,15 +649,42 @@ void fx_expect_no_event_at(struct fx *fx, const char *file, int line)
 	read_events(fx);
 	if (fx->nev) {
 		print_error("%zu events waiting, want none\n", fx->nev);
-		for (i = 0; i < fx->nev; i++)
+		for (i = 0; i < fx->nev && i < 8; i++)
 			print_event("  got", &fx->ev[i]);
 		fx->nev = 0;
 		_fail(file, line);
 	}
 }
 
+size_t fx_read_events(struct fx *fx)
+{
+	read_events(fx);
+	return fx->nev;
+}
+
 void fx_drain_events(struct fx *fx)
 {
 	read_events(fx);
 	fx->nev = 0;
+}
+
+/* ---- instructions ------------------------------------------------------- */
+
+size_t fx_prog_helpers(const struct bpf_program *prog, int *ids, size_t max)
+{
+	const struct bpf_insn *insn = bpf_program__insns(prog);
+	size_t i, cnt = bpf_program__insn_cnt(prog), n = 0;
+
+	assert_true(cnt > 0);
+	for (i = 0; i < cnt; i++) {
+		if (insn[i].code != (BPF_JMP | BPF_CALL))
+			continue;
+		/* Calls of the program's own subprograms: their code is appended. */
+		if (insn[i].src_reg == BPF_PSEUDO_CALL)
+			continue;
+		if (n < max)
+			ids[n] = insn[i].src_reg == BPF_PSEUDO_KFUNC_CALL ? -1 : insn[i].imm;
+		n++;
+	}
+	return n;
 }

@@ -8,6 +8,9 @@
  * Each run records the CLOCK_MONOTONIC time just before and just after it
  * (bpf_ktime_get_ns() is that clock), so a timestamp a program wrote is
  * checked to lie between the two.
+ *
+ * Runs happen on the calling CPU unless fx_on_cpu() pins them to one; the
+ * per-CPU readers sum over every possible CPU, as vtop does.
  */
 #ifndef BPF_FIXTURE_H
 #define BPF_FIXTURE_H
@@ -24,7 +27,12 @@
 #include "vtop.h"
 #include "vtop.skel.h"
 
-#define FX_MAX_EVENTS	32
+/* More than the ring buffer holds: every event of a full ring is read. */
+#define FX_MAX_EVENTS	2048
+
+/* What the events ring buffer holds: records of 8-byte header + event. */
+#define FX_RINGBUF_BYTES	(64 * 1024)
+#define FX_RINGBUF_EVENTS	(FX_RINGBUF_BYTES / (8 + sizeof(struct vtop_event)))
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -37,21 +45,62 @@ struct fx_run {
 };
 
 struct fx {
+	const struct fx_test *test;
 	struct vtop_bpf *skel;
 	struct ring_buffer *rb;
+	int cpu;			/* runs pinned to it; -1: the caller's */
 	struct fx_run last;		/* the latest run */
 	struct vtop_event ev[FX_MAX_EVENTS];
 	size_t nev;			/* events read from the ring, not taken yet */
+	size_t lost;			/* events read beyond FX_MAX_EVENTS */
+	uint64_t drops[VTOP_DROP_KINDS];	/* drops the test expects so far */
+	bool exact_queue_drops;		/* no retry of the ring path (below) */
+	uint64_t alloc_retries;		/* ring-path runs retried */
 };
 
-/* cmocka setup and teardown of each test: load the programs, destroy them. */
+/*
+ * A test: FX_TEST(fn) in the tests array runs fn with a fresh fixture in
+ * *state (fx_setup loads the programs, fx_teardown destroys them), then
+ * fails it if the drops map counts a drop it did not expect through
+ * fx_expect_drops().
+ */
+struct fx_test {
+	CMUnitTestFunction fn;
+};
+
+#define FX_TEST(fn_)							\
+	{ .name = #fn_, .test_func = fx_run_test, .setup_func = fx_setup,	\
+	  .teardown_func = fx_teardown,					\
+	  .initial_state = (void *)&(const struct fx_test){ .fn = (fn_) } }
+
 int fx_setup(void **state);
 int fx_teardown(void **state);
+void fx_run_test(void **state);
+
+/*
+ * Pin the next runs to @cpu (an online CPU), or -1 to run them on the
+ * calling CPU again. fx_online_cpus() fills @cpus with up to @max online
+ * CPUs this process may run on and returns how many.
+ */
+void fx_on_cpu(struct fx *fx, int cpu);
+int fx_online_cpus(int *cpus, int max);
 
 /*
  * One call per tracepoint, arguments as in kernel/uvdev/trace.h. Each
  * asserts the run succeeded with return value 0 and returns its window.
- * dev_create passes 0 as the name: no kernel string on the host.
+ * dev_create and dev_destroy pass 0 as the name: no kernel string on the
+ * host.
+ *
+ * The queues map allocates an entry's per-CPU value when its queue is first
+ * seen, in the program's atomic context, from pages the per-CPU allocator
+ * populates in the background: when they run short (many entries made at
+ * once, or memory pressure elsewhere) the entry fails for a while, though
+ * the map has room, and the run counts a queues drop and changes nothing
+ * else. So a ring-path run (kick, pop, push, and IRQs of a queue) that
+ * counted a queues drop and left no entry for its queue is run again until
+ * it makes one (within a deadline); its drops are expected and the retries
+ * counted in fx->alloc_retries. Set fx->exact_queue_drops to run each once:
+ * a test that fills the map does, to see every drop.
  */
 struct fx_run fx_dev_create(struct fx *fx, uint32_t dev, uint32_t device_id,
 			    uint32_t num_queues, uint32_t max_queue_size);
@@ -59,6 +108,7 @@ struct fx_run fx_dev_destroy(struct fx *fx, uint32_t dev, uint32_t device_id,
 			     uint32_t num_queues, uint32_t max_queue_size);
 struct fx_run fx_status(struct fx *fx, uint32_t dev, uint32_t old_status,
 			uint32_t new_status);
+struct fx_run fx_dev_broken(struct fx *fx, uint32_t dev, uint32_t reason);
 struct fx_run fx_vq_setup(struct fx *fx, uint32_t dev, uint32_t queue,
 			  uint32_t size, uint32_t ready);
 struct fx_run fx_msg_send(struct fx *fx, uint32_t dev, uint32_t id, uint32_t type);
@@ -66,9 +116,11 @@ struct fx_run fx_msg_done(struct fx *fx, uint32_t dev, uint32_t id, uint32_t typ
 			  uint32_t result, uint64_t latency_ns);
 struct fx_run fx_kick(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t mode);
 struct fx_run fx_vq_pop(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head,
-			uint32_t bytes, uint64_t wait_ns, uint32_t pending);
+			uint32_t bytes, uint64_t wait_ns, uint32_t pending,
+			uint32_t inflight, uint32_t resubmitted);
 struct fx_run fx_vq_push(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head,
-			 uint32_t bytes, uint64_t service_ns);
+			 uint32_t bytes, uint64_t service_ns, uint32_t inflight,
+			 uint32_t result);
 struct fx_run fx_irq_inject(struct fx *fx, uint32_t dev, uint32_t queue);
 struct fx_run fx_irq_deliver(struct fx *fx, uint32_t dev, uint32_t queue,
 			     uint64_t latency_ns, uint32_t outcome);
@@ -81,23 +133,36 @@ struct fx_run fx_irq_deliver(struct fx *fx, uint32_t dev, uint32_t queue,
  * the entry exists; fx_has_*() say whether it does.
  */
 struct vtop_queue_stats fx_queue_stats(struct fx *fx, uint32_t dev, uint32_t queue);
-struct vtop_queue_state fx_queue_state(struct fx *fx, uint32_t dev, uint32_t queue);
+/* One CPU's share of a queue's counters. */
+struct vtop_queue_stats fx_queue_stats_cpu(struct fx *fx, uint32_t dev,
+					   uint32_t queue, int cpu);
 struct vtop_dev_stats fx_dev_stats(struct fx *fx, uint32_t dev);
 struct vtop_dev fx_dev(struct fx *fx, uint32_t dev);
-uint64_t fx_inflight(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head);
-/* Chains in flight over every queue (checked against the queues' counts). */
-unsigned int fx_inflight_count(struct fx *fx);
 struct vtop_msg_inflight fx_msg(struct fx *fx, uint32_t dev, uint32_t id);
 uint64_t fx_lifecycle(struct fx *fx, enum vtop_lifecycle slot);
+uint64_t fx_drops(struct fx *fx, enum vtop_drop kind);
 
 bool fx_has_queue(struct fx *fx, uint32_t dev, uint32_t queue);
 bool fx_has_dev_stats(struct fx *fx, uint32_t dev);
 bool fx_has_dev(struct fx *fx, uint32_t dev);
-bool fx_has_inflight(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head);
 bool fx_has_msg(struct fx *fx, uint32_t dev, uint32_t id);
 
 /* Entries in a map, whatever their keys. */
 unsigned int fx_count(struct bpf_map *map);
+
+/*
+ * Assert the drops map counts exactly these drops since the test began
+ * (each kind summed over CPUs), and expect them from now on: the teardown
+ * checks that no other drop was counted.
+ */
+#define fx_expect_drops(fx, queues_, devices_, msgs_, events_)		\
+	fx_expect_drops_at((fx), (const uint64_t[VTOP_DROP_KINDS]){	\
+		[VTOP_DROP_QUEUES] = (queues_),				\
+		[VTOP_DROP_DEVICES] = (devices_),			\
+		[VTOP_DROP_MSGS] = (msgs_),				\
+		[VTOP_DROP_EVENTS] = (events_) }, __FILE__, __LINE__)
+void fx_expect_drops_at(struct fx *fx, const uint64_t *want,
+			const char *file, int line);
 
 /*
  * Whole-struct comparison of per-CPU counters, every field: each mismatch
@@ -129,7 +194,22 @@ void fx_expect_event_at(struct fx *fx, struct fx_run run,
 			const struct vtop_event *want, const char *file, int line);
 void fx_expect_no_event_at(struct fx *fx, const char *file, int line);
 
+/*
+ * Read every event waiting into fx->ev (asserting none is lost) and return
+ * how many there are; the caller inspects them and takes them with
+ * fx_drain_events().
+ */
+size_t fx_read_events(struct fx *fx);
+
 /* Read and discard the events waiting, for a test to start from none. */
 void fx_drain_events(struct fx *fx);
+
+/*
+ * The helpers a loaded program calls (BPF helper ids, from its
+ * instructions as libbpf handed them to the kernel, subprograms included):
+ * fills @ids with up to @max of them, in order, and returns how many calls
+ * there are. Kfunc calls count as helper id -1.
+ */
+size_t fx_prog_helpers(const struct bpf_program *prog, int *ids, size_t max);
 
 #endif /* BPF_FIXTURE_H */

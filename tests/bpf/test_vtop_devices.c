@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vtop's device programs (create, destroy, status, queue setup, control
- * messages) driven through BPF_PROG_TEST_RUN: device entries, counters,
- * what is in flight, and the events on the ring buffer, checked exactly.
+ * vtop's device programs (create, destroy, status, broken, queue setup,
+ * control messages) driven through BPF_PROG_TEST_RUN: device entries,
+ * counters, the messages in flight, and the events on the ring buffer,
+ * checked exactly.
  */
 #include <uapi/uvdev_trace.h>
 
@@ -11,26 +12,34 @@
 #define DEV	7
 #define OTHER	8
 
+/* The device entry dev_create makes, but for its creation time. */
+static void assert_dev_is(struct fx *fx, uint32_t dev, const struct vtop_dev *want)
+{
+	struct vtop_dev d = fx_dev(fx, dev);
+
+	assert_memory_equal(d.name, want->name, VTOP_NAME_MAX);
+	assert_int_equal(d.device_id, want->device_id);
+	assert_int_equal(d.num_queues, want->num_queues);
+	assert_int_equal(d.max_queue_size, want->max_queue_size);
+	assert_int_equal(d.status, want->status);
+	assert_int_equal(d.broken, want->broken);
+	assert_int_equal(d.broken_reason, want->broken_reason);
+	assert_int_equal(d.broken_ns, want->broken_ns);
+}
+
 /* ---- create and destroy ------------------------------------------------- */
 
 static void dev_create_records_device(void **state)
 {
 	struct fx *fx = *state;
-	struct vtop_dev d;
 	struct fx_run r;
 
 	r = fx_dev_create(fx, DEV, 2, 4, 256);
-	d = fx_dev(fx, DEV);
 	/* No kernel string on the host: the name read fails and stays empty. */
-	assert_memory_equal(d.name, (char[VTOP_NAME_MAX]){ 0 }, VTOP_NAME_MAX);
-	assert_int_equal(d.device_id, 2);
-	assert_int_equal(d.num_queues, 4);
-	assert_int_equal(d.max_queue_size, 256);
-	assert_int_equal(d.status, 0);
-	assert_int_equal(d.broken, 0);
-	assert_int_equal(d.pad, 0);
-	assert_in_run(d.created_ns, r);
-	assert_int_equal(d.broken_ns, 0);
+	assert_dev_is(fx, DEV, &(struct vtop_dev){
+		.device_id = 2, .num_queues = 4, .max_queue_size = 256,
+	});
+	assert_in_run(fx_dev(fx, DEV).created_ns, r);
 	fx_expect_event(fx, r, VTOP_EV_DEV_CREATE, DEV, 0, 2, 4);
 
 	assert_int_equal(fx_lifecycle(fx, VTOP_LC_DEV_CREATE), 1);
@@ -39,13 +48,33 @@ static void dev_create_records_device(void **state)
 	/* Counters and queues come with traffic, not with the device. */
 	assert_int_equal(fx_count(fx->skel->maps.dev_stats), 0);
 	assert_int_equal(fx_count(fx->skel->maps.queues), 0);
-	assert_int_equal(fx_count(fx->skel->maps.queues), 0);
 
 	r = fx_dev_create(fx, OTHER, 4, 1, 1024);
 	fx_expect_event(fx, r, VTOP_EV_DEV_CREATE, OTHER, 0, 4, 1);
 	assert_int_equal(fx_lifecycle(fx, VTOP_LC_DEV_CREATE), 2);
 	assert_int_equal(fx_count(fx->skel->maps.devices), 2);
 	assert_int_equal(fx_dev(fx, DEV).device_id, 2);
+	assert_int_equal(fx_dev(fx, OTHER).max_queue_size, 1024);
+}
+
+static void dev_create_again_starts_afresh(void **state)
+{
+	struct fx *fx = *state;
+	struct fx_run r;
+
+	/* An id the module reuses after a destroy vtop did not see. */
+	fx_dev_create(fx, DEV, 2, 4, 256);
+	fx_status(fx, DEV, 0, 0x0f);
+	fx_dev_broken(fx, DEV, UVDEV_TRACE_BROKEN_MALFORMED);
+	fx_drain_events(fx);
+
+	r = fx_dev_create(fx, DEV, 4, 1, 128);
+	fx_expect_event(fx, r, VTOP_EV_DEV_CREATE, DEV, 0, 4, 1);
+	assert_dev_is(fx, DEV, &(struct vtop_dev){
+		.device_id = 4, .num_queues = 1, .max_queue_size = 128,
+	});
+	assert_in_run(fx_dev(fx, DEV).created_ns, r);
+	assert_int_equal(fx_count(fx->skel->maps.devices), 1);
 }
 
 /* Give device @dev with @nq queues something in every map vtop keeps. */
@@ -58,8 +87,8 @@ static void populate(struct fx *fx, uint32_t dev, uint32_t nq)
 	for (q = 0; q < nq; q++) {
 		fx_vq_setup(fx, dev, q, 256, 1);
 		fx_kick(fx, dev, q, UVDEV_TRACE_KICK_EVENTFD);
-		fx_vq_pop(fx, dev, q, q, 64, 100, 1);
-		fx_vq_pop(fx, dev, q, q + 100, 64, 100, 0);
+		fx_vq_pop(fx, dev, q, q, 64, 100, 1, 1, 0);
+		fx_vq_pop(fx, dev, q, q + 100, 64, 100, 0, 2, 0);
 	}
 	fx_msg_send(fx, dev, 1, 3);
 	fx_msg_send(fx, dev, 2, 4);
@@ -73,18 +102,15 @@ static void assert_device_gone(struct fx *fx, uint32_t dev, uint32_t nq)
 
 	assert_false(fx_has_dev(fx, dev));
 	assert_false(fx_has_dev_stats(fx, dev));
-	for (q = 0; q < nq; q++) {
+	for (q = 0; q < nq; q++)
 		assert_false(fx_has_queue(fx, dev, q));
-		assert_false(fx_has_queue(fx, dev, q));
-		assert_false(fx_has_inflight(fx, dev, q, q));
-		assert_false(fx_has_inflight(fx, dev, q, q + 100));
-	}
 	assert_false(fx_has_msg(fx, dev, 1));
 	assert_false(fx_has_msg(fx, dev, 2));
 }
 
 static void assert_device_intact(struct fx *fx, uint32_t dev, uint32_t nq)
 {
+	struct vtop_queue_stats s;
 	uint32_t q;
 
 	assert_int_equal(fx_dev(fx, dev).num_queues, nq);
@@ -92,10 +118,11 @@ static void assert_device_intact(struct fx *fx, uint32_t dev, uint32_t nq)
 	assert_int_equal(fx_dev_stats(fx, dev).status_changes, 1);
 	assert_int_equal(fx_dev_stats(fx, dev).config_irq_injects, 1);
 	for (q = 0; q < nq; q++) {
-		assert_int_equal(fx_queue_stats(fx, dev, q).pops, 2);
-		assert_int_equal(fx_queue_state(fx, dev, q).size, 256);
-		assert_true(fx_has_inflight(fx, dev, q, q));
-		assert_true(fx_has_inflight(fx, dev, q, q + 100));
+		s = fx_queue_stats(fx, dev, q);
+		fx_assert_queue_stats(&s, &(struct vtop_queue_stats){
+			.kicks = { 1 }, .pops = 2, .pop_bytes = 128, .wait_sum_ns = 200,
+			.wait_hist = { [6] = 2 },
+		});
 	}
 	assert_int_equal(fx_msg(fx, dev, 1).type, 3);
 	assert_int_equal(fx_msg(fx, dev, 2).type, 4);
@@ -108,7 +135,7 @@ static void dev_destroy_forgets_device(void **state)
 
 	populate(fx, DEV, 4);
 	populate(fx, OTHER, 2);
-	assert_int_equal(fx_inflight_count(fx), 12);
+	assert_int_equal(fx_count(fx->skel->maps.queues), 6);
 	assert_int_equal(fx_count(fx->skel->maps.msg_inflight), 4);
 
 	r = fx_dev_destroy(fx, DEV, 2, 4, 256);
@@ -118,8 +145,6 @@ static void dev_destroy_forgets_device(void **state)
 	assert_int_equal(fx_count(fx->skel->maps.devices), 1);
 	assert_int_equal(fx_count(fx->skel->maps.dev_stats), 1);
 	assert_int_equal(fx_count(fx->skel->maps.queues), 2);
-	assert_int_equal(fx_count(fx->skel->maps.queues), 2);
-	assert_int_equal(fx_inflight_count(fx), 4);
 	assert_int_equal(fx_count(fx->skel->maps.msg_inflight), 2);
 	assert_int_equal(fx_lifecycle(fx, VTOP_LC_DEV_CREATE), 2);
 	assert_int_equal(fx_lifecycle(fx, VTOP_LC_DEV_DESTROY), 1);
@@ -130,8 +155,6 @@ static void dev_destroy_forgets_device(void **state)
 	assert_int_equal(fx_count(fx->skel->maps.devices), 0);
 	assert_int_equal(fx_count(fx->skel->maps.dev_stats), 0);
 	assert_int_equal(fx_count(fx->skel->maps.queues), 0);
-	assert_int_equal(fx_count(fx->skel->maps.queues), 0);
-	assert_int_equal(fx_inflight_count(fx), 0);
 	assert_int_equal(fx_count(fx->skel->maps.msg_inflight), 0);
 	assert_int_equal(fx_lifecycle(fx, VTOP_LC_DEV_DESTROY), 2);
 }
@@ -139,22 +162,53 @@ static void dev_destroy_forgets_device(void **state)
 static void dev_destroy_reaches_last_queue(void **state)
 {
 	struct fx *fx = *state;
+	uint32_t q;
 
-	/* UVDEV_MAX_QUEUES: the last queue is 63. */
-	fx_dev_create(fx, DEV, 2, 64, 256);
-	fx_kick(fx, DEV, 0, UVDEV_TRACE_KICK_EVENTFD);
-	fx_kick(fx, DEV, 63, UVDEV_TRACE_KICK_EVENTFD);
-	fx_vq_pop(fx, DEV, 63, 0, 64, 100, 0);
+	/* UVDEV_MAX_QUEUES: the last queue is 63; every one has counters. */
+	fx_dev_create(fx, DEV, 2, VTOP_MAX_DEV_QUEUES, 256);
+	for (q = 0; q < VTOP_MAX_DEV_QUEUES; q++)
+		fx_kick(fx, DEV, q, UVDEV_TRACE_KICK_EVENTFD);
+	fx_vq_pop(fx, DEV, 63, 0, 64, 100, 0, 1, 0);
 	fx_kick(fx, OTHER, 63, UVDEV_TRACE_KICK_EVENTFD);
+	assert_int_equal(fx_count(fx->skel->maps.queues), VTOP_MAX_DEV_QUEUES + 1);
+
+	fx_dev_destroy(fx, DEV, 2, VTOP_MAX_DEV_QUEUES, 256);
+	assert_device_gone(fx, DEV, VTOP_MAX_DEV_QUEUES);
+	assert_true(fx_has_queue(fx, OTHER, 63));
+	assert_int_equal(fx_count(fx->skel->maps.queues), 1);
+}
+
+static void dev_destroy_removes_queues_below_num_queues(void **state)
+{
+	struct fx *fx = *state;
+
+	/*
+	 * Queues 0..num_queues-1 go; the module has no others, so crafted
+	 * ones at and above num_queues (and at 64, past the module's last)
+	 * show the bound.
+	 */
+	fx_kick(fx, DEV, 0, UVDEV_TRACE_KICK_EVENTFD);
+	fx_kick(fx, DEV, 1, UVDEV_TRACE_KICK_EVENTFD);
+	fx_kick(fx, DEV, 2, UVDEV_TRACE_KICK_EVENTFD);
+	fx_kick(fx, DEV, 63, UVDEV_TRACE_KICK_EVENTFD);
+	fx_kick(fx, DEV, 64, UVDEV_TRACE_KICK_EVENTFD);
+
+	fx_dev_destroy(fx, DEV, 2, 0, 256);
+	assert_int_equal(fx_count(fx->skel->maps.queues), 5);
+
+	fx_dev_destroy(fx, DEV, 2, 2, 256);
+	assert_false(fx_has_queue(fx, DEV, 0));
+	assert_false(fx_has_queue(fx, DEV, 1));
+	assert_true(fx_has_queue(fx, DEV, 2));
 	assert_int_equal(fx_count(fx->skel->maps.queues), 3);
 
-	fx_dev_destroy(fx, DEV, 2, 64, 256);
-	assert_device_gone(fx, DEV, 64);
-	assert_true(fx_has_queue(fx, OTHER, 63));
-	assert_true(fx_has_queue(fx, OTHER, 63));
+	/* A queue count beyond the module's stops at its last queue. */
+	fx_dev_destroy(fx, DEV, 2, UINT32_MAX, 256);
+	assert_false(fx_has_queue(fx, DEV, 2));
+	assert_false(fx_has_queue(fx, DEV, 63));
+	assert_true(fx_has_queue(fx, DEV, 64));
 	assert_int_equal(fx_count(fx->skel->maps.queues), 1);
-	assert_int_equal(fx_count(fx->skel->maps.queues), 1);
-	assert_int_equal(fx_inflight_count(fx), 0);
+	assert_int_equal(fx_lifecycle(fx, VTOP_LC_DEV_DESTROY), 3);
 }
 
 static void dev_destroy_of_unknown_device(void **state)
@@ -170,15 +224,36 @@ static void dev_destroy_of_unknown_device(void **state)
 	assert_int_equal(fx_count(fx->skel->maps.devices), 0);
 }
 
+static void dev_destroy_with_message_map_full(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t id;
+
+	/* Every slot of msg_inflight taken, the two devices interleaved. */
+	for (id = 0; id < VTOP_MAX_MSGS; id++)
+		fx_msg_send(fx, id % 2 ? OTHER : DEV, id, id % VTOP_MSG_TYPES);
+	assert_int_equal(fx_count(fx->skel->maps.msg_inflight), VTOP_MAX_MSGS);
+
+	fx_dev_destroy(fx, DEV, 2, 1, 256);
+	assert_int_equal(fx_count(fx->skel->maps.msg_inflight), VTOP_MAX_MSGS / 2);
+	for (id = 0; id < VTOP_MAX_MSGS; id++) {
+		if (id % 2)
+			assert_int_equal(fx_msg(fx, OTHER, id).type, id % VTOP_MSG_TYPES);
+		else
+			assert_false(fx_has_msg(fx, DEV, id));
+	}
+	fx_dev_destroy(fx, OTHER, 2, 1, 256);
+	assert_int_equal(fx_count(fx->skel->maps.msg_inflight), 0);
+}
+
 /* ---- status ------------------------------------------------------------- */
 
 static void status_updates_device(void **state)
 {
 	struct fx *fx = *state;
-	static const uint32_t steps[] = { 0x01, 0x03, 0x0b, 0x0f, 0x4f, 0x00 };
+	static const uint32_t steps[] = { 0x01, 0x03, 0x0b, 0x0f, 0x4f, 0x00, 0xff };
 	struct vtop_dev_stats s;
 	uint32_t old = 0;
-	struct vtop_dev d;
 	struct fx_run r;
 	size_t i;
 
@@ -192,11 +267,11 @@ static void status_updates_device(void **state)
 		old = steps[i];
 	}
 	s = fx_dev_stats(fx, DEV);
-	fx_assert_dev_stats(&s, &(struct vtop_dev_stats){ .status_changes = 6 });
+	fx_assert_dev_stats(&s, &(struct vtop_dev_stats){ .status_changes = 7 });
 	/* The rest of the device is untouched. */
-	d = fx_dev(fx, DEV);
-	assert_int_equal(d.device_id, 2);
-	assert_int_equal(d.broken, 0);
+	assert_dev_is(fx, DEV, &(struct vtop_dev){
+		.device_id = 2, .num_queues = 1, .max_queue_size = 256, .status = 0xff,
+	});
 }
 
 static void status_of_unknown_device(void **state)
@@ -213,74 +288,118 @@ static void status_of_unknown_device(void **state)
 	assert_false(fx_has_dev(fx, DEV));
 }
 
-/* ---- queue setup -------------------------------------------------------- */
+/* ---- broken ------------------------------------------------------------- */
 
-static void vq_setup_creates_queue(void **state)
+static void dev_broken_marks_device(void **state)
 {
 	struct fx *fx = *state;
-	struct vtop_queue_state st;
+	struct fx_run r, first;
+
+	fx_dev_create(fx, DEV, 2, 1, 256);
+	fx_dev_create(fx, OTHER, 2, 1, 256);
+	fx_status(fx, DEV, 0, 0x0f);
+	fx_drain_events(fx);
+
+	first = fx_dev_broken(fx, DEV, UVDEV_TRACE_BROKEN_MALFORMED);
+	fx_expect_event(fx, first, VTOP_EV_BROKEN, DEV, 0, UVDEV_TRACE_BROKEN_MALFORMED, 0);
+	assert_in_run(fx_dev(fx, DEV).broken_ns, first);
+	assert_dev_is(fx, DEV, &(struct vtop_dev){
+		.device_id = 2, .num_queues = 1, .max_queue_size = 256, .status = 0x0f,
+		.broken = 1, .broken_reason = UVDEV_TRACE_BROKEN_MALFORMED,
+		.broken_ns = fx_dev(fx, DEV).broken_ns,
+	});
+	assert_int_equal(fx_dev(fx, OTHER).broken, 0);
+
+	/*
+	 * A second report is an event of its own, but the device broke once:
+	 * it keeps the first reason and time.
+	 */
+	r = fx_dev_broken(fx, DEV, UVDEV_TRACE_BROKEN_REMOVAL);
+	fx_expect_event(fx, r, VTOP_EV_BROKEN, DEV, 0, UVDEV_TRACE_BROKEN_REMOVAL, 0);
+	assert_int_equal(fx_dev(fx, DEV).broken, 1);
+	assert_int_equal(fx_dev(fx, DEV).broken_reason, UVDEV_TRACE_BROKEN_MALFORMED);
+	assert_in_run(fx_dev(fx, DEV).broken_ns, first);
+
+	/* Nothing is counted for it. */
+	assert_int_equal(fx_count(fx->skel->maps.dev_stats), 1);
+	assert_int_equal(fx_dev_stats(fx, DEV).status_changes, 1);
+	assert_int_equal(fx_count(fx->skel->maps.queues), 0);
+}
+
+static void dev_broken_each_reason(void **state)
+{
+	struct fx *fx = *state;
+	static const uint32_t reasons[] = {
+		UVDEV_TRACE_BROKEN_MSG_TIMEOUT, UVDEV_TRACE_BROKEN_MALFORMED,
+		UVDEV_TRACE_BROKEN_REMOVAL, UVDEV_TRACE_BROKEN_NO_BACKEND,
+		/* Reasons uvdev does not define are kept as they came. */
+		UVDEV_TRACE_BROKEN_REASONS, UINT32_MAX,
+	};
+	struct fx_run r;
+	uint32_t i;
+
+	for (i = 0; i < ARRAY_SIZE(reasons); i++)
+		fx_dev_create(fx, i, 1, 1, 64);
+	fx_drain_events(fx);
+	for (i = 0; i < ARRAY_SIZE(reasons); i++) {
+		r = fx_dev_broken(fx, i, reasons[i]);
+		fx_expect_event(fx, r, VTOP_EV_BROKEN, i, 0, reasons[i], 0);
+		assert_dev_is(fx, i, &(struct vtop_dev){
+			.device_id = 1, .num_queues = 1, .max_queue_size = 64,
+			.broken = 1, .broken_reason = reasons[i],
+			.broken_ns = fx_dev(fx, i).broken_ns,
+		});
+		assert_in_run(fx_dev(fx, i).broken_ns, r);
+	}
+}
+
+static void dev_broken_of_unknown_device(void **state)
+{
+	struct fx *fx = *state;
+	struct fx_run r;
+
+	/* Created before vtop started: the event tells, no entry is made up. */
+	r = fx_dev_broken(fx, DEV, UVDEV_TRACE_BROKEN_NO_BACKEND);
+	fx_expect_event(fx, r, VTOP_EV_BROKEN, DEV, 0, UVDEV_TRACE_BROKEN_NO_BACKEND, 0);
+	assert_int_equal(fx_count(fx->skel->maps.devices), 0);
+	assert_int_equal(fx_count(fx->skel->maps.dev_stats), 0);
+
+	/* Nor does a later create inherit it. */
+	fx_dev_create(fx, DEV, 2, 1, 256);
+	assert_int_equal(fx_dev(fx, DEV).broken, 0);
+}
+
+/* ---- queue setup -------------------------------------------------------- */
+
+static void vq_setup_emits_only(void **state)
+{
+	struct fx *fx = *state;
 	struct vtop_queue_stats s;
 	struct fx_run r;
 
 	r = fx_vq_setup(fx, DEV, 2, 512, 0);
 	fx_expect_event(fx, r, VTOP_EV_VQ_SETUP, DEV, 2, 512, 0);
-	st = fx_queue_state(fx, DEV, 2);
-	assert_memory_equal(&st, &((struct vtop_queue_state){ .size = 512 }), sizeof(st));
-	s = fx_queue_stats(fx, DEV, 2);
-	fx_assert_queue_stats(&s, &(struct vtop_queue_stats){ 0 });
-	assert_int_equal(fx_count(fx->skel->maps.queues), 1);
-
 	r = fx_vq_setup(fx, DEV, 2, 512, 1);
 	fx_expect_event(fx, r, VTOP_EV_VQ_SETUP, DEV, 2, 512, 1);
-	st = fx_queue_state(fx, DEV, 2);
-	assert_int_equal(st.size, 512);
-	assert_int_equal(st.ready, 1);
-}
+	/* Edge values pass through as they came. */
+	r = fx_vq_setup(fx, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX);
+	fx_expect_event(fx, r, VTOP_EV_VQ_SETUP, UINT32_MAX, UINT32_MAX, UINT32_MAX,
+			UINT32_MAX);
+	/* Queues are counters of traffic: setting one up makes none. */
+	assert_int_equal(fx_count(fx->skel->maps.queues), 0);
+	assert_int_equal(fx_count(fx->skel->maps.devices), 0);
+	assert_int_equal(fx_count(fx->skel->maps.dev_stats), 0);
 
-static void vq_setup_resets_queue(void **state)
-{
-	struct fx *fx = *state;
-	struct vtop_queue_state before, st;
-	struct vtop_queue_stats s;
-	struct fx_run r;
-
-	/* Work waiting, a chain pushed and not signalled, two in flight. */
-	fx_vq_setup(fx, DEV, 0, 256, 1);
-	fx_kick(fx, DEV, 0, UVDEV_TRACE_KICK_EVENTFD);
-	fx_vq_pop(fx, DEV, 0, 1, 64, 100, 1);
-	fx_vq_pop(fx, DEV, 0, 2, 64, 100, 1);
-	fx_vq_pop(fx, DEV, 0, 3, 64, 100, 1);
-	fx_vq_push(fx, DEV, 0, 3, 64, 100);
-	/* The same heads on another queue and on another device. */
-	fx_vq_pop(fx, DEV, 1, 1, 64, 100, 0);
-	fx_vq_pop(fx, OTHER, 0, 1, 64, 100, 0);
-	fx_drain_events(fx);
-	before = fx_queue_state(fx, DEV, 0);
-	assert_int_not_equal(before.work_since_ns, 0);
-	assert_int_not_equal(before.undelivered_since_ns, 0);
-
-	/* Reset: the queue goes not ready and its ring is gone. */
-	r = fx_vq_setup(fx, DEV, 0, 256, 0);
-	fx_expect_event(fx, r, VTOP_EV_VQ_SETUP, DEV, 0, 256, 0);
-	st = fx_queue_state(fx, DEV, 0);
-	assert_int_equal(st.size, 256);
-	assert_int_equal(st.ready, 0);
-	assert_int_equal(st.work_since_ns, 0);
-	assert_int_equal(st.undelivered_since_ns, 0);
-	/* What happened before stays history. */
-	assert_int_equal(st.last_pop_ns, before.last_pop_ns);
-	s = fx_queue_stats(fx, DEV, 0);
+	/* A reset after traffic leaves the counters as history. */
+	fx_kick(fx, DEV, 2, UVDEV_TRACE_KICK_EVENTFD);
+	fx_vq_pop(fx, DEV, 2, 0, 64, 100, 0, 1, 0);
+	r = fx_vq_setup(fx, DEV, 2, 512, 0);
+	fx_expect_event(fx, r, VTOP_EV_VQ_SETUP, DEV, 2, 512, 0);
+	s = fx_queue_stats(fx, DEV, 2);
 	fx_assert_queue_stats(&s, &(struct vtop_queue_stats){
-		.kicks = { 1 }, .pops = 3, .pop_bytes = 192, .wait_sum_ns = 300,
-		.pushes = 1, .push_bytes = 64, .service_sum_ns = 100,
-		.wait_hist = { [6] = 3 }, .service_hist = { [6] = 1 },
+		.kicks = { 1 }, .pops = 1, .pop_bytes = 64, .wait_sum_ns = 100,
+		.wait_hist = { [6] = 1 },
 	});
-
-	assert_false(fx_has_inflight(fx, DEV, 0, 1));
-	assert_false(fx_has_inflight(fx, DEV, 0, 2));
-	assert_true(fx_has_inflight(fx, DEV, 1, 1));
-	assert_true(fx_has_inflight(fx, OTHER, 0, 1));
-	assert_int_equal(fx_inflight_count(fx), 2);
 }
 
 /* ---- control messages --------------------------------------------------- */
@@ -299,9 +418,20 @@ static void msg_send_records_in_flight(void **state)
 
 	fx_msg_send(fx, DEV, 42, 5);
 	fx_msg_send(fx, OTHER, 41, 1);
+	/* Types are kept as they came: they key nothing here. */
+	fx_msg_send(fx, OTHER, UINT32_MAX, UINT32_MAX);
 	assert_int_equal(fx_msg(fx, DEV, 42).type, 5);
 	assert_int_equal(fx_msg(fx, OTHER, 41).type, 1);
-	assert_int_equal(fx_count(fx->skel->maps.msg_inflight), 3);
+	assert_int_equal(fx_msg(fx, OTHER, UINT32_MAX).type, UINT32_MAX);
+	assert_int_equal(fx_count(fx->skel->maps.msg_inflight), 4);
+
+	/* The same id sent again (vtop missed its end): the entry is renewed. */
+	r = fx_msg_send(fx, DEV, 41, 6);
+	m = fx_msg(fx, DEV, 41);
+	assert_in_run(m.send_ns, r);
+	assert_int_equal(m.type, 6);
+	assert_int_equal(fx_count(fx->skel->maps.msg_inflight), 4);
+
 	/* Nothing counted before the answer. */
 	assert_int_equal(fx_count(fx->skel->maps.dev_stats), 0);
 	fx_expect_no_event(fx);
@@ -347,29 +477,22 @@ static void msg_done_counts_and_forgets(void **state)
 		},
 	});
 	assert_false(fx_has_dev_stats(fx, OTHER));
-	/* Only a timeout breaks the device. */
 	assert_int_equal(fx_dev(fx, DEV).broken, 0);
-	assert_int_equal(fx_dev(fx, DEV).broken_ns, 0);
 	fx_expect_no_event(fx);
 }
 
-static void msg_timeout_breaks_device(void **state)
+static void msg_timeout_does_not_break_device(void **state)
 {
 	struct fx *fx = *state;
 	struct vtop_dev_stats s;
-	struct vtop_dev d;
 	struct fx_run r;
 
 	fx_dev_create(fx, DEV, 2, 1, 256);
-	fx_dev_create(fx, OTHER, 2, 1, 256);
 	fx_drain_events(fx);
 	fx_msg_send(fx, DEV, 17, 4);
 	r = fx_msg_done(fx, DEV, 17, 4, UVDEV_TRACE_MSG_TIMEOUT, 30000000000ULL);
 
 	fx_expect_event(fx, r, VTOP_EV_MSG_TIMEOUT, DEV, 0, 17, 4);
-	d = fx_dev(fx, DEV);
-	assert_int_equal(d.broken, 1);
-	assert_in_run(d.broken_ns, r);
 	assert_false(fx_has_msg(fx, DEV, 17));
 	s = fx_dev_stats(fx, DEV);
 	fx_assert_dev_stats(&s, &(struct vtop_dev_stats){
@@ -377,32 +500,36 @@ static void msg_timeout_breaks_device(void **state)
 		.msg_sum_ns = { [4] = 30000000000ULL },
 		.msg_hist = { [4] = { [34] = 1 } },
 	});
-	assert_int_equal(fx_dev(fx, OTHER).broken, 0);
+	/* The kernel says when the device breaks (uvdev_dev_broken), not vtop. */
+	assert_dev_is(fx, DEV, &(struct vtop_dev){
+		.device_id = 2, .num_queues = 1, .max_queue_size = 256,
+	});
 
-	/* Messages failing on the broken device change nothing of it. */
-	fx_msg_done(fx, DEV, 18, 1, UVDEV_TRACE_MSG_FAILED, 10);
-	fx_expect_no_event(fx);
-	d = fx_dev(fx, DEV);
-	assert_int_equal(d.broken, 1);
-	assert_in_run(d.broken_ns, r);
-
-	/* Another timeout is an event of its own; broken since the first. */
+	/* Which it does next; a later timeout leaves the reason alone. */
+	r = fx_dev_broken(fx, DEV, UVDEV_TRACE_BROKEN_MSG_TIMEOUT);
+	fx_expect_event(fx, r, VTOP_EV_BROKEN, DEV, 0, UVDEV_TRACE_BROKEN_MSG_TIMEOUT, 0);
 	fx_msg_done(fx, DEV, 19, 2, UVDEV_TRACE_MSG_TIMEOUT, 30000000000ULL);
 	fx_expect_event(fx, fx->last, VTOP_EV_MSG_TIMEOUT, DEV, 0, 19, 2);
-	d = fx_dev(fx, DEV);
-	assert_int_equal(d.broken, 1);
-	assert_in_run(d.broken_ns, r);
+	assert_int_equal(fx_dev(fx, DEV).broken, 1);
+	assert_int_equal(fx_dev(fx, DEV).broken_reason, UVDEV_TRACE_BROKEN_MSG_TIMEOUT);
+	assert_in_run(fx_dev(fx, DEV).broken_ns, r);
 }
 
 static void msg_timeout_of_unknown_device(void **state)
 {
 	struct fx *fx = *state;
+	struct vtop_dev_stats s;
 	struct fx_run r;
 
 	r = fx_msg_done(fx, DEV, 5, 1, UVDEV_TRACE_MSG_TIMEOUT, 1000);
 	fx_expect_event(fx, r, VTOP_EV_MSG_TIMEOUT, DEV, 0, 5, 1);
 	assert_false(fx_has_dev(fx, DEV));
-	assert_int_equal(fx_dev_stats(fx, DEV).msgs[1][UVDEV_TRACE_MSG_TIMEOUT], 1);
+	s = fx_dev_stats(fx, DEV);
+	fx_assert_dev_stats(&s, &(struct vtop_dev_stats){
+		.msgs = { [1] = { [UVDEV_TRACE_MSG_TIMEOUT] = 1 } },
+		.msg_sum_ns = { [1] = 1000 },
+		.msg_hist = { [1] = { [9] = 1 } },
+	});
 }
 
 static void msg_unknown_type_and_result(void **state)
@@ -419,42 +546,50 @@ static void msg_unknown_type_and_result(void **state)
 	fx_msg_done(fx, DEV, 4, 1, 4, 8);
 	fx_msg_done(fx, DEV, 5, 1, 6, 16);
 	fx_msg_done(fx, DEV, 6, 1, UINT32_MAX, 32);
+	/* Result 6 masks to 2 (timeout) but is not one: no event. */
+	fx_expect_no_event(fx);
+
+	/* A timeout of an unknown type: its event carries type 0 too. */
+	fx_msg_done(fx, DEV, 7, 9, UVDEV_TRACE_MSG_TIMEOUT, 64);
+	fx_expect_event(fx, fx->last, VTOP_EV_MSG_TIMEOUT, DEV, 0, 7, 0);
 
 	s = fx_dev_stats(fx, DEV);
 	fx_assert_dev_stats(&s, &(struct vtop_dev_stats){
 		.msgs = {
-			[0] = { [UVDEV_TRACE_MSG_OK] = 2, [UVDEV_TRACE_MSG_FAILED] = 1 },
+			[0] = { [UVDEV_TRACE_MSG_OK] = 2, [UVDEV_TRACE_MSG_FAILED] = 1,
+				[UVDEV_TRACE_MSG_TIMEOUT] = 1 },
 			[1] = { [UVDEV_TRACE_MSG_FAILED] = 3 },
 		},
-		.msg_sum_ns = { [0] = 7, [1] = 56 },
+		.msg_sum_ns = { [0] = 71, [1] = 56 },
 		.msg_hist = {
-			[0] = { [0] = 1, [1] = 1, [2] = 1 },
+			[0] = { [0] = 1, [1] = 1, [2] = 1, [6] = 1 },
 			[1] = { [3] = 1, [4] = 1, [5] = 1 },
 		},
 	});
-	/* Result 6 masks to 2 (timeout) but is not one: nothing broke. */
 	assert_int_equal(fx_dev(fx, DEV).broken, 0);
-	fx_expect_no_event(fx);
 }
-
-#define TEST(fn)	cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TEST(dev_create_records_device),
-		TEST(dev_destroy_forgets_device),
-		TEST(dev_destroy_reaches_last_queue),
-		TEST(dev_destroy_of_unknown_device),
-		TEST(status_updates_device),
-		TEST(status_of_unknown_device),
-		TEST(vq_setup_creates_queue),
-		TEST(vq_setup_resets_queue),
-		TEST(msg_send_records_in_flight),
-		TEST(msg_done_counts_and_forgets),
-		TEST(msg_timeout_breaks_device),
-		TEST(msg_timeout_of_unknown_device),
-		TEST(msg_unknown_type_and_result),
+		FX_TEST(dev_create_records_device),
+		FX_TEST(dev_create_again_starts_afresh),
+		FX_TEST(dev_destroy_forgets_device),
+		FX_TEST(dev_destroy_reaches_last_queue),
+		FX_TEST(dev_destroy_removes_queues_below_num_queues),
+		FX_TEST(dev_destroy_of_unknown_device),
+		FX_TEST(dev_destroy_with_message_map_full),
+		FX_TEST(status_updates_device),
+		FX_TEST(status_of_unknown_device),
+		FX_TEST(dev_broken_marks_device),
+		FX_TEST(dev_broken_each_reason),
+		FX_TEST(dev_broken_of_unknown_device),
+		FX_TEST(vq_setup_emits_only),
+		FX_TEST(msg_send_records_in_flight),
+		FX_TEST(msg_done_counts_and_forgets),
+		FX_TEST(msg_timeout_does_not_break_device),
+		FX_TEST(msg_timeout_of_unknown_device),
+		FX_TEST(msg_unknown_type_and_result),
 	};
 
 	return cmocka_run_group_tests_name("vtop_bpf_devices", tests, NULL, NULL);

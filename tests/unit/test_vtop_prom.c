@@ -55,9 +55,10 @@ static void three_devices(struct fixture *f)
 	q->stats.wait_hist[20] = 24;
 	q->stats.wait_hist[45] = 1;	/* past the last bucket: only +Inf */
 	q->stats.wait_sum_ns = 1500000000;
-	q->inflight = 1;
-	q->oldest_pop_ns = 10 * SEC - 2 * SEC - 500;
-	q->state.work_since_ns = 10 * SEC - 5 * SEC;	/* stalled */
+	q->k.inflight = 1;
+	q->k.inflight_since_ns = 10 * SEC - 2 * SEC - 500;
+	q->k.pending = 1;
+	q->k.pending_since_ns = 10 * SEC - 5 * SEC;	/* stalled */
 	fixture_queue(f, 1, 1);
 	fixture_dev(f, 2, "rng0", STATUS_RUNNING);
 	fixture_queue(f, 2, 0);

@@ -34,8 +34,9 @@ static struct vtop_queue_snap ready_queue(void)
 	struct vtop_queue_snap q;
 
 	memset(&q, 0, sizeof(q));
-	q.state.ready = 1;
-	q.state.size = 256;
+	q.k.known = true;
+	q.k.flags = UVDEV_QUEUE_READY | UVDEV_QUEUE_BACKEND;
+	q.k.size = 256;
 	return q;
 }
 
@@ -63,8 +64,14 @@ static void each_activity_alone_is_not_idle(void **state)
 	a = (struct vtop_queue_activity){ .pushes = 1 };
 	assert_int_equal(vtop_queue_state(&d, &q, &a, NOW, &opts), VTOP_STATE_OK);
 	/* Nothing happened, but a chain is in flight: not idle. */
-	q.inflight = 1;
-	q.oldest_pop_ns = NOW - MS;
+	q.k.inflight = 1;
+	q.k.inflight_since_ns = NOW - MS;
+	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_OK);
+	/* Nothing happened, but a request waits for the backend: not idle. */
+	q.k.inflight = 0;
+	q.k.inflight_since_ns = 0;
+	q.k.pending = 1;
+	q.k.pending_since_ns = NOW - MS;
 	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_OK);
 }
 
@@ -74,34 +81,75 @@ static void not_ready_rules(void **state)
 	struct vtop_queue_snap q = ready_queue();
 
 	(void)state;
-	q.state.ready = 0;
+	q.k.flags &= ~UVDEV_QUEUE_READY;
 	assert_int_equal(vtop_queue_state(&d, &q, &busy, NOW, &opts), VTOP_STATE_NOT_READY);
-	q.state.ready = 1;
+	q.k.flags |= UVDEV_QUEUE_READY;
 	d.status = 0x0b;	/* FEATURES_OK but no DRIVER_OK */
 	assert_int_equal(vtop_queue_state(&d, &q, &busy, NOW, &opts), VTOP_STATE_NOT_READY);
 	/* An unknown device: only the queue's own readiness counts. */
 	assert_int_equal(vtop_queue_state(NULL, &q, &busy, NOW, &opts), VTOP_STATE_OK);
-	q.state.ready = 0;
+	q.k.flags &= ~UVDEV_QUEUE_READY;
 	assert_int_equal(vtop_queue_state(NULL, &q, &busy, NOW, &opts), VTOP_STATE_NOT_READY);
 }
 
-static void stalled_after_stall_ms(void **state)
+/* A request waits for a pop longer than stall_ms (a stopped backend). */
+static void stalled_on_pending_work(void **state)
 {
 	struct vtop_dev d = running_dev();
 	struct vtop_queue_snap q = ready_queue();
 
 	(void)state;
-	q.state.work_since_ns = NOW - 1000 * MS;	/* exactly stall_ms: not yet */
+	q.k.pending = 3;
+	q.k.pending_since_ns = NOW - 1000 * MS;	/* exactly stall_ms: not yet */
 	assert_int_equal(vtop_queue_state(&d, &q, &busy, NOW, &opts), VTOP_STATE_OK);
-	q.state.work_since_ns = NOW - 1000 * MS - 1;
+	q.k.pending_since_ns = NOW - 1000 * MS - 1;
 	assert_int_equal(vtop_queue_state(&d, &q, &busy, NOW, &opts), VTOP_STATE_STALLED);
 	/* Also when nothing happened in the interval: that is the point. */
 	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_STALLED);
-	/* Set after the snapshot's clock was read: not stalled. */
-	q.state.work_since_ns = NOW + MS;
+	/* Kicked after the snapshot's clock was read: not stalled. */
+	q.k.pending_since_ns = NOW + MS;
 	assert_int_equal(vtop_queue_state(&d, &q, &busy, NOW, &opts), VTOP_STATE_OK);
-	q.state.work_since_ns = 0;
+	/* Made available without a kick: the driver has not asked yet. */
+	q.k.pending_since_ns = 0;
 	assert_int_equal(vtop_queue_state(&d, &q, &busy, NOW, &opts), VTOP_STATE_OK);
+	/* An old kick time with nothing pending any more (a late kick). */
+	q.k.pending = 0;
+	q.k.pending_since_ns = NOW - 3600 * 1000 * MS;
+	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_IDLE);
+}
+
+/* A backend that popped everything and hangs. */
+static void stalled_on_chains_in_flight(void **state)
+{
+	struct vtop_dev d = running_dev();
+	struct vtop_queue_snap q = ready_queue();
+
+	(void)state;
+	q.k.inflight = 64;
+	q.k.inflight_since_ns = NOW - 1000 * MS;
+	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_OK);
+	q.k.inflight_since_ns = NOW - 1000 * MS - 1;
+	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_STALLED);
+	assert_int_equal(vtop_queue_state(&d, &q, &busy, NOW, &opts), VTOP_STATE_STALLED);
+}
+
+/* Buffers posted for data the device starts are not work waiting. */
+static void receive_queues_never_stall(void **state)
+{
+	struct vtop_dev d = running_dev();
+	struct vtop_queue_snap q = ready_queue();
+
+	(void)state;
+	q.k.flags |= UVDEV_QUEUE_RECEIVE;
+	q.k.pending = 256;
+	q.k.pending_since_ns = NOW - 3600 * 1000 * MS;
+	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_IDLE);
+	q.k.inflight = 2;
+	q.k.inflight_since_ns = NOW - 3600 * 1000 * MS;
+	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_OK);
+	/* An interrupt it lost is lost all the same. */
+	q.k.irq_since_ns = NOW - 501 * MS;
+	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_IRQ_LOST);
 }
 
 static void irq_lost_after_irq_ms(void **state)
@@ -110,11 +158,11 @@ static void irq_lost_after_irq_ms(void **state)
 	struct vtop_queue_snap q = ready_queue();
 
 	(void)state;
-	q.state.undelivered_since_ns = NOW - 500 * MS;
+	q.k.irq_since_ns = NOW - 500 * MS;
 	assert_int_equal(vtop_queue_state(&d, &q, &busy, NOW, &opts), VTOP_STATE_OK);
-	q.state.undelivered_since_ns = NOW - 500 * MS - 1;
+	q.k.irq_since_ns = NOW - 500 * MS - 1;
 	assert_int_equal(vtop_queue_state(&d, &q, &busy, NOW, &opts), VTOP_STATE_IRQ_LOST);
-	q.state.undelivered_since_ns = 0;
+	q.k.irq_since_ns = 0;
 	assert_int_equal(vtop_queue_state(&d, &q, &busy, NOW, &opts), VTOP_STATE_OK);
 }
 
@@ -138,6 +186,11 @@ static void broken_device(void **state)
 	(void)state;
 	d.broken = 1;
 	assert_int_equal(vtop_queue_state(&d, &q, &busy, NOW, &opts), VTOP_STATE_BROKEN);
+	/* The kernel's word alone is enough. */
+	d.broken = 0;
+	q.k.flags |= UVDEV_QUEUE_BROKEN;
+	assert_int_equal(vtop_queue_state(&d, &q, &busy, NOW, &opts), VTOP_STATE_BROKEN);
+	assert_int_equal(vtop_queue_state(NULL, &q, &busy, NOW, &opts), VTOP_STATE_BROKEN);
 }
 
 /* Every rule holds; peel them off from the top and watch the next one win. */
@@ -149,20 +202,21 @@ static void priority_order(void **state)
 	(void)state;
 	d.broken = 1;
 	d.status = VTOP_STATUS_NEEDS_RESET;	/* and no DRIVER_OK */
-	q.state.work_since_ns = NOW - 2000 * MS;
-	q.state.undelivered_since_ns = NOW - 2000 * MS;
-	q.state.ready = 0;
+	q.k.pending = 1;
+	q.k.pending_since_ns = NOW - 2000 * MS;
+	q.k.irq_since_ns = NOW - 2000 * MS;
+	q.k.flags &= ~UVDEV_QUEUE_READY;
 	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_BROKEN);
 	d.broken = 0;
 	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_NEEDS_RESET);
 	d.status = 0x0b;
 	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_STALLED);
-	q.state.work_since_ns = 0;
+	q.k.pending = 0;
 	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_IRQ_LOST);
-	q.state.undelivered_since_ns = 0;
+	q.k.irq_since_ns = 0;
 	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_NOT_READY);
 	d.status = 0x0f;
-	q.state.ready = 1;
+	q.k.flags |= UVDEV_QUEUE_READY;
 	assert_int_equal(vtop_queue_state(&d, &q, &quiet, NOW, &opts), VTOP_STATE_IDLE);
 	assert_int_equal(vtop_queue_state(&d, &q, &busy, NOW, &opts), VTOP_STATE_OK);
 }
@@ -253,7 +307,9 @@ int main(void)
 		cmocka_unit_test(busy_queue_is_ok),
 		cmocka_unit_test(each_activity_alone_is_not_idle),
 		cmocka_unit_test(not_ready_rules),
-		cmocka_unit_test(stalled_after_stall_ms),
+		cmocka_unit_test(stalled_on_pending_work),
+		cmocka_unit_test(stalled_on_chains_in_flight),
+		cmocka_unit_test(receive_queues_never_stall),
 		cmocka_unit_test(irq_lost_after_irq_ms),
 		cmocka_unit_test(needs_reset_and_failed),
 		cmocka_unit_test(broken_device),

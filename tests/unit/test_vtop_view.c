@@ -58,8 +58,8 @@ static void two_samples(struct fixture *older, struct fixture *newer)
 	n->stats.service_sum_ns = 200 * 5000;
 	n->stats.irq_hist[0] = 200;			/* 0 and 1 ns */
 
-	n->inflight = 3;
-	n->oldest_pop_ns = 3 * SEC - 250 * MS;
+	n->k.inflight = 3;
+	n->k.inflight_since_ns = 3 * SEC - 250 * MS;
 
 	od->stats.msgs[UVDEV_MSG_SET_STATUS][UVDEV_TRACE_MSG_OK] = 5;
 	nd->stats.msgs[UVDEV_MSG_SET_STATUS][UVDEV_TRACE_MSG_OK] = 15;
@@ -97,7 +97,7 @@ static void rates_over_the_interval(void **state)
 	assert_true(q->irqs_delivered_ps == 100.0);
 	assert_true(q->pop_bytes_ps == 204800.0);
 	assert_true(q->push_bytes_ps == 1024.0);
-	assert_int_equal(q->cur.inflight, 3);
+	assert_int_equal(q->cur.k.inflight, 3);
 	assert_true(q->oldest_ms == 250.0);
 	assert_true(v.kicks_ps == 10.0);
 	assert_true(v.irqs_ps == 100.0);
@@ -258,7 +258,7 @@ static void queue_of_unknown_device(void **state)
 	fixture_dev(&newer, 1, "blk0", STATUS_RUNNING);
 	fixture_queue(&newer, 1, 0);
 	fixture_queue(&newer, 7, 0);
-	fixture_queue(&newer, 7, 1)->state.ready = 0;
+	fixture_queue(&newer, 7, 1)->k.flags &= ~UVDEV_QUEUE_READY;
 	assert_int_equal(vtop_view_build(&v, NULL, &newer.snap, &opts), 0);
 	assert_int_equal(v.ndevs, 2);
 	d = vtop_view_dev(&v, 7);
@@ -297,12 +297,15 @@ static void unsorted_snapshot(void **state)
 static void device_state_is_worst_of_queues(void **state)
 {
 	struct fixture older, newer;
+	struct vtop_queue_snap *q;
 	struct vtop_view v;
 
 	(void)state;
 	two_samples(&older, &newer);
 	fixture_queue(&older, 1, 1);
-	fixture_queue(&newer, 1, 1)->state.work_since_ns = 1 * SEC;	/* 2 s ago */
+	q = fixture_queue(&newer, 1, 1);
+	q->k.pending = 1;
+	q->k.pending_since_ns = 1 * SEC;	/* 2 s ago */
 	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
 	assert_int_equal(v.queues[0].state, VTOP_STATE_OK);
 	assert_int_equal(v.queues[1].state, VTOP_STATE_STALLED);

@@ -42,7 +42,8 @@ struct vtop_queue_snap *fixture_queue(struct fixture *f, uint32_t dev, uint32_t 
 	q = &f->queues[f->snap.nqueues++];
 	q->dev = dev;
 	q->queue = queue;
-	q->state.ready = 1;
-	q->state.size = 256;
+	q->k.known = true;
+	q->k.flags = UVDEV_QUEUE_READY | UVDEV_QUEUE_BACKEND;
+	q->k.size = 256;
 	return q;
 }

@@ -2,7 +2,8 @@
 /*
  * Collection: load vtop's BPF programs (tp_btf when the module has BTF,
  * raw_tp otherwise), seed the device map with devices that existed before
- * vtop started, and read the maps into snapshots.
+ * vtop started, and read the maps into snapshots, with every queue's state
+ * as the kernel sees it (so a hang that began before vtop shows at once).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -25,6 +28,7 @@
 struct vtop_collector {
 	struct vtop_bpf *skel;
 	struct ring_buffer *events;
+	int control_fd;			/* /dev/uvdev/control, for queue states */
 	bool use_btf;
 	bool measure_cost;
 	int stats_fd;			/* keeps BPF run-time stats on; -1 if off */
@@ -35,7 +39,7 @@ struct vtop_collector {
 	uint64_t win_cnt;
 	int ncpus;
 	void *percpu_buf;		/* room for the largest per-CPU value */
-	struct vtop_queue *queue_buf;	/* one queues map value */
+	struct vtop_queue_stats *queue_buf;	/* one queues map value, every CPU */
 	vtop_event_fn event_fn;
 	void *event_ctx;
 };
@@ -85,6 +89,26 @@ static int read_sysfs_u32(const char *dev, const char *attr, uint32_t *out)
 }
 
 /*
+ * Make the counters of a device's queues below @nqueues that have none.
+ * Made by a queue's first event instead, from the BPF allocator's small
+ * per-CPU cache, they can fail when many queues start at once, and that
+ * event is dropped (and counted). A failure here is retried at the next
+ * sample.
+ */
+static void make_queue_entries(struct vtop_collector *c, uint32_t dev, uint32_t nqueues)
+{
+	int fd = bpf_map__fd(c->skel->maps.queues);
+	uint32_t q;
+
+	memset(c->queue_buf, 0, c->ncpus * sizeof(*c->queue_buf));
+	for (q = 0; q < nqueues && q < VTOP_MAX_DEV_QUEUES; q++) {
+		struct vtop_queue_key key = { .dev = dev, .queue = q };
+
+		bpf_map_update_elem(fd, &key, c->queue_buf, BPF_NOEXIST);
+	}
+}
+
+/*
  * Devices created before vtop attached are known only from sysfs. Events
  * seen since attaching win: entries are added, never replaced.
  */
@@ -113,6 +137,7 @@ static void seed_devices(struct vtop_collector *c)
 		    read_sysfs_u32(de->d_name, "broken", &info.broken))
 			continue;
 		bpf_map_update_elem(fd, &id, &info, BPF_NOEXIST);
+		make_queue_entries(c, id, info.num_queues);
 		/* Destroyed meanwhile, and its destroy event came too early. */
 		if (read_sysfs_u32(de->d_name, "dev_id", &id))
 			bpf_map_delete_elem(fd, &id);
@@ -183,6 +208,13 @@ struct vtop_collector *vtop_collector_open(const struct vtop_collect_opts *opts,
 		return NULL;
 	}
 	c->stats_fd = -1;
+	c->control_fd = open(UVDEV_CONTROL_PATH, O_RDONLY | O_CLOEXEC);
+	if (c->control_fd < 0) {
+		set_err(err, errlen, "cannot open %s: %s (is the uvdev module loaded?)",
+			UVDEV_CONTROL_PATH, strerror(errno));
+		free(c);
+		return NULL;
+	}
 	c->use_btf = !opts->force_raw_tp && !access("/sys/kernel/btf/uvdev", F_OK);
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0) {
@@ -191,7 +223,7 @@ struct vtop_collector *vtop_collector_open(const struct vtop_collect_opts *opts,
 		goto err_free;
 	}
 	c->percpu_buf = calloc(c->ncpus, sizeof(struct vtop_dev_stats));
-	c->queue_buf = malloc(sizeof(*c->queue_buf));
+	c->queue_buf = calloc(c->ncpus, sizeof(*c->queue_buf));
 	if (!c->percpu_buf || !c->queue_buf) {
 		set_err(err, errlen, "out of memory");
 		goto err_free;
@@ -219,6 +251,7 @@ err_destroy:
 err_free:
 	free(c->queue_buf);
 	free(c->percpu_buf);
+	close(c->control_fd);
 	free(c);
 	return NULL;
 }
@@ -231,6 +264,7 @@ void vtop_collector_close(struct vtop_collector *c)
 	vtop_bpf__destroy(c->skel);
 	if (c->stats_fd >= 0)
 		close(c->stats_fd);
+	close(c->control_fd);
 	free(c->queue_buf);
 	free(c->percpu_buf);
 	free(c);
@@ -323,41 +357,104 @@ static int collect_devices(struct vtop_collector *c, struct vtop_snapshot *snap)
 	return 0;
 }
 
-static int collect_queues(struct vtop_collector *c, struct vtop_snapshot *snap)
+/* Sum the per-CPU queue counters in c->queue_buf into @out. */
+static void sum_queue_stats(struct vtop_collector *c, struct vtop_queue_stats *out)
+{
+	const uint64_t *vals = (const uint64_t *)c->queue_buf;
+	uint64_t *sum = (uint64_t *)out;
+	size_t words = sizeof(*out) / sizeof(uint64_t), i;
+	int cpu;
+
+	memset(out, 0, sizeof(*out));
+	for (cpu = 0; cpu < c->ncpus; cpu++)
+		for (i = 0; i < words; i++)
+			sum[i] += vals[cpu * words + i];
+}
+
+static int collect_queues(struct vtop_collector *c, struct vtop_snapshot *snap,
+			  size_t *cap)
 {
 	int fd = bpf_map__fd(c->skel->maps.queues);
 	struct vtop_queue_key key, next;
-	struct vtop_queue *val = c->queue_buf;
 	bool have_key = false;
-	size_t cap = 0, i, n;
 
 	while (!bpf_map_get_next_key(fd, have_key ? &key : NULL, &next)) {
 		struct vtop_queue_snap *q;
 
 		key = next;
 		have_key = true;
-		if (bpf_map_lookup_elem(fd, &key, val))
+		if (bpf_map_lookup_elem(fd, &key, c->queue_buf))
 			continue;
-		if (reserve((void **)&snap->queues, &cap, snap->nqueues,
+		if (reserve((void **)&snap->queues, cap, snap->nqueues,
 			    sizeof(*snap->queues)))
 			return -ENOMEM;
 		q = &snap->queues[snap->nqueues++];
 		memset(q, 0, sizeof(*q));
 		q->dev = key.dev;
 		q->queue = key.queue;
-		q->stats = val->stats;
-		q->state = val->state;
-		q->inflight = val->state.inflight;
-		for (i = 0; i < VTOP_RING_MAX; i++)
-			if (val->pop_ns[i] && (!q->oldest_pop_ns || val->pop_ns[i] < q->oldest_pop_ns))
-				q->oldest_pop_ns = val->pop_ns[i];
+		sum_queue_stats(c, &q->stats);
 	}
+	return 0;
+}
+
+/*
+ * Read every queue of every known device from the kernel: what its ring
+ * holds now. Queues with no event yet get an entry of their own, and each
+ * device its status and broken flag as they are now.
+ */
+static int collect_kernel(struct vtop_collector *c, struct vtop_snapshot *snap,
+			  size_t *cap)
+{
+	size_t i, nbpf = snap->nqueues;
+
+	for (i = 0; i < snap->ndevs; i++) {
+		struct vtop_dev_snap *d = &snap->devs[i];
+		uint32_t q;
+
+		for (q = 0; q < d->info.num_queues && q < VTOP_MAX_DEV_QUEUES; q++) {
+			struct uvdev_queue_state st = { .dev_id = d->dev, .queue = q };
+			struct vtop_queue_snap key = { .dev = d->dev, .queue = q }, *qs;
+
+			if (ioctl(c->control_fd, UVDEV_IOC_QUEUE_STATE, &st))
+				break;		/* destroyed meanwhile */
+			qs = nbpf ? bsearch(&key, snap->queues, nbpf, sizeof(key), cmp_queue) : NULL;
+			if (!qs) {
+				make_queue_entries(c, d->dev, q + 1);
+				if (reserve((void **)&snap->queues, cap, snap->nqueues,
+					    sizeof(*snap->queues)))
+					return -ENOMEM;
+				qs = &snap->queues[snap->nqueues++];
+				*qs = key;
+			}
+			qs->k = (struct vtop_kqueue) {
+				.known = true,
+				.size = st.size,
+				.flags = st.flags,
+				.pending = st.pending,
+				.inflight = st.inflight,
+				.pending_since_ns = st.pending_since_ns,
+				.inflight_since_ns = st.inflight_since_ns,
+				.irq_since_ns = st.irq_since_ns,
+			};
+			d->info.status = st.status;
+			if (st.flags & UVDEV_QUEUE_BROKEN)
+				d->info.broken = 1;
+		}
+	}
+	qsort(snap->queues, snap->nqueues, sizeof(*snap->queues), cmp_queue);
+	return 0;
+}
+
+/* A key deleted during a map walk restarts it: drop repeated queues. */
+static void dedup_queues(struct vtop_snapshot *snap)
+{
+	size_t i, n;
+
 	qsort(snap->queues, snap->nqueues, sizeof(*snap->queues), cmp_queue);
 	for (i = 0, n = 0; i < snap->nqueues; i++)
 		if (!n || cmp_queue(&snap->queues[n - 1], &snap->queues[i]))
 			snap->queues[n++] = snap->queues[i];
 	snap->nqueues = n;
-	return 0;
 }
 
 static void collect_msgs(struct vtop_collector *c, struct vtop_snapshot *snap)
@@ -424,28 +521,36 @@ static void sample_cost(struct vtop_collector *c, struct vtop_snapshot *snap)
 int vtop_collect(struct vtop_collector *c, struct vtop_snapshot *snap)
 {
 	int lc_fd = bpf_map__fd(c->skel->maps.lifecycle_counts);
+	int drops_fd = bpf_map__fd(c->skel->maps.drops);
 	struct timespec mono, wall;
+	size_t cap = 0;
 	uint32_t slot;
 	int ret;
 
 	memset(snap, 0, sizeof(*snap));
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &wall);
-	snap->now_ns = (uint64_t)mono.tv_sec * 1000000000ULL + mono.tv_nsec;
-	snap->wall_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
-
 	ret = collect_devices(c, snap);
 	if (!ret)
-		ret = collect_queues(c, snap);
+		ret = collect_queues(c, snap, &cap);
+	if (!ret) {
+		dedup_queues(snap);
+		ret = collect_kernel(c, snap, &cap);
+	}
 	if (ret) {
 		vtop_snapshot_free(snap);
 		return ret;
 	}
+	/* After the kernel's state: no age it reports is in the future. */
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	snap->now_ns = (uint64_t)mono.tv_sec * 1000000000ULL + mono.tv_nsec;
+	snap->wall_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
 	collect_msgs(c, snap);
 	collect_cost(c, snap);
 	sample_cost(c, snap);
 	for (slot = 0; slot < VTOP_LC_MAX; slot++)
 		lookup_percpu_sum(c, lc_fd, &slot, &snap->lifecycle[slot], 1);
+	for (slot = 0; slot < VTOP_DROP_KINDS; slot++)
+		lookup_percpu_sum(c, drops_fd, &slot, &snap->drops[slot], 1);
 	return 0;
 }
 

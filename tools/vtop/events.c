@@ -74,6 +74,9 @@ void vtop_event_describe(const struct vtop_event *ev, char *buf, size_t len)
 	case VTOP_EV_STATUS:
 		snprintf(buf, len, "status 0x%02x -> 0x%02x", ev->a, ev->b);
 		break;
+	case VTOP_EV_BROKEN:
+		snprintf(buf, len, "broken: %s", vtop_broken_reason_name(ev->a));
+		break;
 	case VTOP_EV_VQ_SETUP:
 		snprintf(buf, len, "queue %u set up: size %u, %s", ev->queue, ev->a,
 			 ev->b ? "ready" : "not ready");

@@ -7,19 +7,36 @@
 #ifndef VTOP_MODEL_H
 #define VTOP_MODEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
 
+#include <uapi/uvdev.h>
+
 #include "vtop.h"
+
+/*
+ * One queue as the kernel sees it (UVDEV_IOC_QUEUE_STATE), read at every
+ * sample: what the ring holds, not what events suggest. Times are
+ * CLOCK_MONOTONIC.
+ */
+struct vtop_kqueue {
+	bool known;			/* read from the kernel for this snapshot */
+	uint32_t size;			/* ring size, 0 before setup */
+	uint32_t flags;			/* UVDEV_QUEUE_* */
+	uint32_t pending;		/* available, not popped */
+	uint32_t inflight;		/* popped, not pushed */
+	uint64_t pending_since_ns;	/* kick of the oldest pending; 0: none or unknown */
+	uint64_t inflight_since_ns;	/* pop of the oldest in flight; 0: none */
+	uint64_t irq_since_ns;		/* oldest completion not signalled; 0: none */
+};
 
 struct vtop_queue_snap {
 	uint32_t dev;
 	uint32_t queue;
 	struct vtop_queue_stats stats;	/* cumulative since vtop attached */
-	struct vtop_queue_state state;
-	uint32_t inflight;		/* chains popped and not pushed */
-	uint64_t oldest_pop_ns;		/* pop time of the oldest of them; 0: none */
+	struct vtop_kqueue k;
 };
 
 struct vtop_dev_snap {
@@ -42,6 +59,7 @@ struct vtop_snapshot {
 	uint64_t bpf_window_ns;		/* the last measurement window: run time */
 	uint64_t bpf_window_cnt;	/* and runs; 0 before the first one closed */
 	uint64_t lifecycle[VTOP_LC_MAX];
+	uint64_t drops[VTOP_DROP_KINDS];	/* cumulative, see enum vtop_drop */
 };
 
 void vtop_snapshot_free(struct vtop_snapshot *snap);

@@ -98,7 +98,37 @@ const char *vtop_event_type_name(unsigned int type)
 		return "status";
 	case VTOP_EV_VQ_SETUP:
 		return "vq_setup";
+	case VTOP_EV_BROKEN:
+		return "broken";
 	default:
 		return "unknown";
 	}
+}
+
+const char *vtop_broken_reason_name(unsigned int reason)
+{
+	switch (reason) {
+	case UVDEV_TRACE_BROKEN_MSG_TIMEOUT:
+		return "msg_timeout";
+	case UVDEV_TRACE_BROKEN_MALFORMED:
+		return "malformed_chain";
+	case UVDEV_TRACE_BROKEN_REMOVAL:
+		return "removal_timeout";
+	case UVDEV_TRACE_BROKEN_NO_BACKEND:
+		return "no_backend";
+	default:
+		return "unknown";
+	}
+}
+
+const char *vtop_drop_name(unsigned int kind)
+{
+	static const char *const names[VTOP_DROP_KINDS] = {
+		[VTOP_DROP_QUEUES] = "queues",
+		[VTOP_DROP_DEVICES] = "devices",
+		[VTOP_DROP_MSGS] = "messages",
+		[VTOP_DROP_EVENTS] = "events",
+	};
+
+	return kind < VTOP_DROP_KINDS ? names[kind] : "unknown";
 }

@@ -24,7 +24,16 @@ const char *vtop_kick_mode_name(unsigned int mode);
 /* "handled", "spurious", "suppressed"; NULL for an unused slot. */
 const char *vtop_irq_outcome_name(unsigned int outcome);
 
-/* "dev_create", "dev_destroy", "msg_timeout", "status", "vq_setup", or "unknown". */
+/*
+ * "dev_create", "dev_destroy", "msg_timeout", "status", "vq_setup",
+ * "broken", or "unknown".
+ */
 const char *vtop_event_type_name(unsigned int type);
+
+/* "msg_timeout", "malformed_chain", "removal_timeout", "no_backend". */
+const char *vtop_broken_reason_name(unsigned int reason);
+
+/* "queues", "devices", "messages", "events" (enum vtop_drop). */
+const char *vtop_drop_name(unsigned int kind);
 
 #endif /* VTOP_NAMES_H */

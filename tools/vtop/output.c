@@ -154,6 +154,8 @@ static void json_queue_totals(struct json *j, const struct vtop_queue_stats *st)
 			json_u64(j, vtop_kick_mode_name(i), st->kicks[i]);
 	json_close(j, '}');
 	json_u64(j, "pops", st->pops);
+	json_u64(j, "resubmits", st->resubmits);
+	json_u64(j, "failed", st->failed);
 	json_u64(j, "pushes", st->pushes);
 	json_u64(j, "pop_bytes", st->pop_bytes);
 	json_u64(j, "push_bytes", st->push_bytes);
@@ -175,8 +177,9 @@ static void json_queue(struct json *j, const struct vtop_queue_row *q)
 	json_open(j, '{');
 	json_u64(j, "queue", q->cur.queue);
 	json_cstr(j, "state", vtop_state_name(q->state));
-	json_bool(j, "ready", q->cur.state.ready);
-	json_u64(j, "size", q->cur.state.size);
+	json_bool(j, "ready", q->cur.k.flags & UVDEV_QUEUE_READY);
+	json_bool(j, "receive", q->cur.k.flags & UVDEV_QUEUE_RECEIVE);
+	json_u64(j, "size", q->cur.k.size);
 	json_fixed(j, "kicks_per_s", q->kicks_ps);
 	json_fixed(j, "pops_per_s", q->pops_ps);
 	json_fixed(j, "pushes_per_s", q->pushes_ps);
@@ -184,7 +187,10 @@ static void json_queue(struct json *j, const struct vtop_queue_row *q)
 	json_fixed(j, "irqs_delivered_per_s", q->irqs_delivered_ps);
 	json_fixed(j, "pop_bytes_per_s", q->pop_bytes_ps);
 	json_fixed(j, "push_bytes_per_s", q->push_bytes_ps);
-	json_u64(j, "inflight", q->cur.inflight);
+	/* On a receive queue, the chains waiting are buffers posted. */
+	json_u64(j, "pending", q->cur.k.pending);
+	json_fixed_or_null(j, "oldest_pending_ms", q->pending_ms);
+	json_u64(j, "inflight", q->cur.k.inflight);
 	json_fixed_or_null(j, "oldest_inflight_ms", q->oldest_ms);
 	json_pct(j, "wait_p50_ns", &q->wait, q->wait.p50_ns);
 	json_pct(j, "wait_p99_ns", &q->wait, q->wait.p99_ns);
@@ -327,6 +333,11 @@ int vtop_output_json(FILE *out, const struct vtop_view *v,
 	json_u64(&j, "dev_create", v->lifecycle[VTOP_LC_DEV_CREATE]);
 	json_u64(&j, "dev_destroy", v->lifecycle[VTOP_LC_DEV_DESTROY]);
 	json_close(&j, '}');
+	json_key(&j, "drops");
+	json_open(&j, '{');
+	for (i = 0; i < VTOP_DROP_KINDS; i++)
+		json_u64(&j, vtop_drop_name(i), v->drops[i]);
+	json_close(&j, '}');
 	json_fixed(&j, "kicks_per_s", v->kicks_ps);
 	json_fixed(&j, "irqs_per_s", v->irqs_ps);
 	json_fixed(&j, "msgs_per_s", v->msgs_ps);
@@ -404,10 +415,11 @@ static void csv_row(FILE *out, const struct vtop_view *v, const struct vtop_dev_
 	fprintf(out, "%" PRId64 ",%.3f,", v->wall_ms, (double)v->interval_ns / 1e6);
 	vtop_put_csv_field(out, d->name, sizeof(d->name));
 	fprintf(out, ",%u,%u,%s,%s,%u,%u", d->cur.dev, q->cur.queue, vtop_state_name(q->state),
-		vtop_state_name(d->state), d->cur.info.status, q->cur.state.ready ? 1 : 0);
+		vtop_state_name(d->state), d->cur.info.status,
+		q->cur.k.flags & UVDEV_QUEUE_READY ? 1 : 0);
 	fprintf(out, ",%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%u", q->kicks_ps, q->pops_ps,
 		q->pushes_ps, q->irqs_ps, q->irqs_delivered_ps, q->pop_bytes_ps,
-		q->push_bytes_ps, q->cur.inflight);
+		q->push_bytes_ps, q->cur.k.inflight);
 	if (q->oldest_ms >= 0)
 		fprintf(out, ",%.3f", q->oldest_ms);
 	else

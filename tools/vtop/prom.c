@@ -105,6 +105,8 @@ static void histogram(FILE *out, const char *name, const struct vtop_dev_row *d,
 
 static void global_metrics(FILE *out, const struct vtop_view *v, const char *mode)
 {
+	unsigned int i;
+
 	family(out, "vtop_info", "gauge", "vtop's attach mode (tp_btf or raw_tp); always 1.");
 	fputs("vtop_info{mode=", out);
 	vtop_put_prom_label(out, mode, strlen(mode));
@@ -116,6 +118,11 @@ static void global_metrics(FILE *out, const struct vtop_view *v, const char *mod
 	fputc('\n', out);
 	family(out, "vtop_bpf_runs_total", "counter", "Runs of vtop's own BPF programs.");
 	fprintf(out, "vtop_bpf_runs_total %" PRIu64 "\n", v->bpf_run_cnt);
+	family(out, "vtop_drops_total", "counter",
+	       "What vtop could not record because a map or its ring buffer was full.");
+	for (i = 0; i < VTOP_DROP_KINDS; i++)
+		fprintf(out, "vtop_drops_total{kind=\"%s\"} %" PRIu64 "\n",
+			vtop_drop_name(i), v->drops[i]);
 	family(out, "uvdev_devices_created_total", "counter",
 	       "uvdev devices created since vtop attached.");
 	fprintf(out, "uvdev_devices_created_total %" PRIu64 "\n",
@@ -275,12 +282,12 @@ static void queue_family(FILE *out, const struct vtop_view *v, const char *name,
 
 static uint64_t q_ready(const struct vtop_queue_row *q)
 {
-	return q->cur.state.ready ? 1 : 0;
+	return q->cur.k.flags & UVDEV_QUEUE_READY ? 1 : 0;
 }
 
 static uint64_t q_size(const struct vtop_queue_row *q)
 {
-	return q->cur.state.size;
+	return q->cur.k.size;
 }
 
 static uint64_t q_pops(const struct vtop_queue_row *q)
@@ -300,7 +307,12 @@ static uint64_t q_irq_injects(const struct vtop_queue_row *q)
 
 static uint64_t q_inflight(const struct vtop_queue_row *q)
 {
-	return q->cur.inflight;
+	return q->cur.k.inflight;
+}
+
+static uint64_t q_pending(const struct vtop_queue_row *q)
+{
+	return q->cur.k.pending;
 }
 
 static void queue_histograms(FILE *out, const struct vtop_view *v)
@@ -386,8 +398,11 @@ static void queue_metrics(FILE *out, const struct vtop_view *v)
 		const struct vtop_queue_row *q = &v->queues[i];
 
 		series(out, "uvdev_queue_oldest_inflight_seconds", "", &v->devs[q->dev_row], q);
-		value_seconds(out, q->cur.inflight ? age_ns(q->cur.oldest_pop_ns, v->now_ns) : 0);
+		value_seconds(out, age_ns(q->cur.k.inflight_since_ns, v->now_ns));
 	}
+	queue_family(out, v, "uvdev_queue_pending", "gauge",
+		     "Chains available and not popped yet (on a receive queue: buffers posted).",
+		     q_pending);
 	queue_histograms(out, v);
 	family(out, "uvdev_queue_state", "gauge",
 	       "1 for the queue's state, 0 for the others.");

@@ -464,7 +464,7 @@ static void draw_drill_queue(struct vtop_screen *s, const struct vtop_queue_row 
 
 	snprintf(line, sizeof(line), "%s queue %u  state %s%s  size %u  in flight %u  %s",
 		 d->name, q->cur.queue, vtop_state_is_failure(q->state) ? "!" : "",
-		 vtop_state_name(q->state), q->cur.state.size, q->cur.inflight,
+		 vtop_state_name(q->state), q->cur.k.size, q->cur.k.inflight,
 		 s->cumulative ? "since reset" : "this interval");
 	put_line(0, line, A_BOLD);
 	y = draw_histogram(y, per, "wait (kick to pop)", &q->wait, q->wait_hist);

@@ -40,17 +40,25 @@ enum vtop_state vtop_queue_state(const struct vtop_dev *dev,
 				 const struct vtop_queue_activity *interval,
 				 uint64_t now_ns, const struct vtop_state_opts *opts)
 {
-	if (dev && dev->broken)
+	const struct vtop_kqueue *k = &q->k;
+	bool receive = k->flags & UVDEV_QUEUE_RECEIVE;
+
+	if ((dev && dev->broken) || (k->flags & UVDEV_QUEUE_BROKEN))
 		return VTOP_STATE_BROKEN;
 	if (dev && needs_reset(dev))
 		return VTOP_STATE_NEEDS_RESET;
-	if (older_than(q->state.work_since_ns, now_ns, opts->stall_ms))
+	if (!receive && k->pending &&
+	    older_than(k->pending_since_ns, now_ns, opts->stall_ms))
 		return VTOP_STATE_STALLED;
-	if (older_than(q->state.undelivered_since_ns, now_ns, opts->irq_ms))
+	if (!receive && k->inflight &&
+	    older_than(k->inflight_since_ns, now_ns, opts->stall_ms))
+		return VTOP_STATE_STALLED;
+	if (older_than(k->irq_since_ns, now_ns, opts->irq_ms))
 		return VTOP_STATE_IRQ_LOST;
-	if (!q->state.ready || (dev && !driver_ok(dev)))
+	if (!(k->flags & UVDEV_QUEUE_READY) || (dev && !driver_ok(dev)))
 		return VTOP_STATE_NOT_READY;
-	if (!interval->kicks && !interval->pops && !interval->pushes && !q->inflight)
+	if (!interval->kicks && !interval->pops && !interval->pushes &&
+	    !k->inflight && (receive || !k->pending))
 		return VTOP_STATE_IDLE;
 	return VTOP_STATE_OK;
 }

@@ -30,8 +30,8 @@ enum vtop_state {
 #define VTOP_IRQ_MS_DEFAULT	1000
 
 struct vtop_state_opts {
-	uint64_t stall_ms;	/* work available and not popped for longer: stalled */
-	uint64_t irq_ms;	/* pushed and no IRQ delivered for longer: irq-lost */
+	uint64_t stall_ms;	/* work waiting or in flight for longer: stalled */
+	uint64_t irq_ms;	/* completed and not signalled for longer: irq-lost */
 };
 
 /* What a queue did during the interval (deltas, not totals). */
@@ -42,8 +42,17 @@ struct vtop_queue_activity {
 };
 
 /*
- * The state of queue @q at @now_ns. @dev is its device's entry, or NULL
- * when the device is unknown to the maps (its device rules are skipped).
+ * The state of queue @q at @now_ns, from the kernel's view of its ring
+ * (q->k) and the interval's activity. @dev is its device's entry, or NULL
+ * when the device is unknown (its device rules are skipped).
+ *
+ * stalled: a request queue has a chain available and not popped since a
+ * kick more than stall_ms ago, or a chain popped and not pushed for more
+ * than stall_ms (a backend stopped, or one that pops and hangs). Receive
+ * queues (buffers posted for data the device starts) are never stalled.
+ * irq-lost: a completion the driver has not been interrupted for, older
+ * than irq_ms. idle: nothing happened in the interval and nothing is in
+ * flight or (on a request queue) waiting.
  */
 enum vtop_state vtop_queue_state(const struct vtop_dev *dev,
 				 const struct vtop_queue_snap *q,

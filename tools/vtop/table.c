@@ -285,7 +285,7 @@ int vtop_table_queue(const struct vtop_table *t, const struct vtop_dev_row *d,
 			vtop_fmt_rate(q->pop_bytes_ps + q->push_bytes_ps, cell, sizeof(cell));
 			break;
 		case VTOP_COL_INFLIGHT:
-			snprintf(cell, sizeof(cell), "%u", q->cur.inflight);
+			snprintf(cell, sizeof(cell), "%u", q->cur.k.inflight);
 			break;
 		case VTOP_COL_OLDEST:
 			fmt_age_ms(q->oldest_ms, cell, sizeof(cell));
@@ -437,7 +437,7 @@ static int cmp_queues(const void *pa, const void *pb, void *arg)
 		c = cmp_desc(a->irqs_ps, b->irqs_ps);
 		break;
 	case VTOP_SORT_INFLIGHT:
-		c = cmp_desc(a->cur.inflight, b->cur.inflight);
+		c = cmp_desc(a->cur.k.inflight, b->cur.k.inflight);
 		break;
 	case VTOP_SORT_WAIT99:
 		c = cmp_desc((double)a->wait.p99_ns, (double)b->wait.p99_ns);

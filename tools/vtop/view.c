@@ -293,7 +293,7 @@ static void fold_queues(struct vtop_view *v, struct vtop_dev_row *d)
 
 		d->kicks_ps += q->kicks_ps;
 		d->irqs_ps += q->irqs_ps;
-		d->inflight += q->cur.inflight;
+		d->inflight += q->cur.k.inflight;
 		d->wait_p99_ns = max_u64(d->wait_p99_ns, q->wait.p99_ns);
 		d->service_p99_ns = max_u64(d->service_p99_ns, q->service.p99_ns);
 		d->irq_p99_ns = max_u64(d->irq_p99_ns, q->irq.p99_ns);
@@ -321,7 +321,10 @@ static void judge(struct vtop_view *v, struct vtop_dev_row *d,
 
 		q->state = vtop_queue_state(d->known ? &d->cur.info : NULL, &q->cur, &act,
 					    v->now_ns, opts);
-		q->oldest_ms = q->cur.inflight ? age_ms(q->cur.oldest_pop_ns, v->now_ns) : -1;
+		q->oldest_ms = q->cur.k.inflight_since_ns ?
+				age_ms(q->cur.k.inflight_since_ns, v->now_ns) : -1;
+		q->pending_ms = q->cur.k.pending_since_ns ?
+				age_ms(q->cur.k.pending_since_ns, v->now_ns) : -1;
 	}
 	d->oldest_msg_ms = d->cur.msgs_inflight ? age_ms(d->cur.oldest_msg_ns, v->now_ns) : -1;
 	fold_queues(v, d);
@@ -335,6 +338,7 @@ static void fill_header(struct vtop_view *v, const struct vtop_snapshot *older,
 	v->bpf_run_ns = newer->bpf_run_ns;
 	v->bpf_run_cnt = newer->bpf_run_cnt;
 	memcpy(v->lifecycle, newer->lifecycle, sizeof(v->lifecycle));
+	memcpy(v->drops, newer->drops, sizeof(v->drops));
 	v->bpf_ns_per_run = -1;
 	if (!older)
 		return;

@@ -54,6 +54,7 @@ struct vtop_queue_row {
 	struct vtop_latency service;	/* pop -> push */
 	struct vtop_latency irq;	/* inject -> deliver */
 	double oldest_ms;		/* age of the oldest chain in flight; < 0: none */
+	double pending_ms;		/* since the oldest pending chain's kick; < 0: none */
 	enum vtop_state state;
 	bool visible;			/* passes the filter */
 };
@@ -99,6 +100,7 @@ struct vtop_view {
 	uint64_t bpf_run_cnt;
 	double bpf_ns_per_run;		/* over the interval; < 0: no run */
 	uint64_t lifecycle[VTOP_LC_MAX];
+	uint64_t drops[VTOP_DROP_KINDS];	/* cumulative, see enum vtop_drop */
 	double kicks_ps;		/* over every device */
 	double irqs_ps;
 	double msgs_ps;

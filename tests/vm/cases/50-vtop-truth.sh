@@ -7,6 +7,7 @@
 # counted exactly once with the device broken; --fail-on exits 3 then and 0
 # on a healthy run.
 # timeout: 420
+# vtop-induces: stalled,broken
 . "$UVDEV_ROOT/tests/vm/lib.sh"
 
 load_module
@@ -33,7 +34,13 @@ lines=$(wc -l <count.json)
 wait_for 10 "two more vtop samples" bash -c "[ \$(wc -l <count.json) -ge $((lines + 2)) ]"
 line=$(last_line count.json)
 expect_eq "pushes" "$ios" "$(json_field "$line" pushes)"
-expect_eq "pops" "$ios" "$(json_field "$line" pops)"
+pops=$(json_field "$line" pops)
+if [ "$pops" != "$ios" ]; then
+	# A BPF program run the kernel skipped shows as a recursion miss.
+	bpftool prog show >progs.txt 2>&1 || true
+	grep -E 'uvdev|misses' progs.txt || true
+fi
+expect_eq "pops" "$ios" "$pops"
 kicks=$(( $(json_field "$line" eventfd) + $(json_field "$line" deferred) + $(json_field "$line" dropped) ))
 echo "kicks: $kicks for $ios requests"
 [ "$kicks" -ge 1 ] && [ "$kicks" -le "$ios" ] || fail "kicks $kicks not in 1..$ios"
@@ -59,8 +66,11 @@ kill -STOP "$backend"
 wait_for 10 "the queue to show stalled" file_has stall.json '"state":"stalled"'
 seen_ms=$(json_field "$(grep -m 1 '"state":"stalled"' stall.json)" time_ms)
 delay=$((seen_ms - stopped_ms))
-echo "stalled shown ${delay} ms after SIGSTOP (limit $((stall_ms + interval_ms)) ms + 200 ms for sampling under TCG)"
-[ "$delay" -le $((stall_ms + interval_ms + 200)) ] || fail "stalled came ${delay} ms after SIGSTOP"
+# Upper bound: the stall limit, one interval for the next sample, and 1 s
+# for vtop's own sampling and output to be scheduled on a TCG guest whose
+# host may be busy (seen: 700 ms on a quiet host, 1.6 s on a loaded one).
+echo "stalled shown ${delay} ms after SIGSTOP (limit $((stall_ms + interval_ms)) ms + 1000 ms slack)"
+[ "$delay" -le $((stall_ms + interval_ms + 1000)) ] || fail "stalled came ${delay} ms after SIGSTOP"
 [ "$delay" -ge "$stall_ms" ] || fail "stalled after ${delay} ms, before stall_ms"
 kill -CONT "$backend"
 kill -INT "$fio_pid"
@@ -72,8 +82,11 @@ step "a message timeout: counted once, device broken, --fail-on exits 3"
 start_vtop broken.json -o json 0.5
 echo 1000 >/sys/class/uvdev/blk0/msg_timeout_ms
 vdev=$(basename "$(readlink -f /sys/class/uvdev/blk0/virtio*)")
-kill -STOP "$backend"
+# Unbind while the backend answers, then bind with it stopped: the probe's
+# first control message is the one that times out.
 echo "$vdev" >/sys/bus/virtio/drivers/virtio_blk/unbind
+kill -STOP "$backend"
+echo "$vdev" >/sys/bus/virtio/drivers/virtio_blk/bind 2>bind.err || true
 wait_for 10 "vtop to show the device broken" file_has broken.json '"broken":true'
 lines=$(wc -l <broken.json)
 wait_for 10 "two more vtop samples" bash -c "[ \$(wc -l <broken.json) -ge $((lines + 2)) ]"
@@ -81,6 +94,7 @@ line=$(last_line broken.json)
 expect_eq "timeouts_total" 1 "$(json_field "$line" timeouts_total)"
 expect_eq "device state" '"broken"' "$(json_field "$line" state)"
 grep -q '"type":"msg_timeout"' broken.json || fail "no msg_timeout event in vtop's output"
+grep -q '"type":"broken"' broken.json || fail "no broken event in vtop's output"
 stop_vtop
 set +e
 vtop --fail-on broken -o json --once >failon.json 2>failon.err
