@@ -15,6 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 export UVDEV_ROOT=${here%/tests/vm}
 export UVDEV_BUILD=$(cat "$results/build-dir" 2>/dev/null || echo "$UVDEV_ROOT/build")
 export UVDEV_RESULTS=$results
+. "$here/lib.sh"
+set +e +o pipefail
 
 say() {
 	echo "[vm] $*" >/dev/console
@@ -37,6 +39,61 @@ setup() {
 	hostname uvdev-vm
 	ulimit -l unlimited
 	echo 1 >/proc/sys/kernel/printk_devkmsg 2>/dev/null
+	# Report a task stuck in D state after 10 s, not 120: the log gate
+	# fails the case on it. Control message waits are killable and are
+	# not reported; tests keep message timeouts well under 10 s.
+	echo 10 >/proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
+	echo 2 >/proc/sys/kernel/hung_task_check_interval_secs 2>/dev/null
+	echo -1 >/proc/sys/kernel/hung_task_warnings 2>/dev/null
+}
+
+# unload_uvdev NAME: the module must unload after every case (no device,
+# fd or work item may outlive it), so the next case starts from a fresh
+# load. The case's processes were just killed: their fds close as they
+# exit, so retry for up to 10 s.
+unload_uvdev() {
+	local name=$1 i
+	[ -d /sys/module/uvdev ] || return 0
+	for i in $(seq 100); do
+		rmmod uvdev 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "uvdev did not unload after the case: $(rmmod uvdev 2>&1)" >"$results/$name.unload"
+}
+
+# A vtop watches every case (unless its header says "# vtop-watch: off"),
+# with limits well above a healthy device's worst pause under TCG: a
+# failure state it shows that the case does not declare it induces
+# ("# vtop-induces: stalled,broken") is a false alarm, and fails the case.
+watch_limits=(--stall-ms 5000 --irq-ms 5000)
+
+start_watch() {
+	local name=$1 i
+	insmod "$UVDEV_BUILD/modules/uvdev.ko" 2>"$results/$name.watch.err" || return 0
+	"$UVDEV_BUILD/tools/vtop/vtop" -o json "${watch_limits[@]}" 1 \
+		>"$results/$name.watch.json" 2>>"$results/$name.watch.err" </dev/null &
+	echo $! >/tmp/watch.pid
+	for i in $(seq 600); do
+		grep -q '^vtop: attached' "$results/$name.watch.err" && return 0
+		kill -0 "$(cat /tmp/watch.pid)" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "the watching vtop did not attach: $(tail -n 3 "$results/$name.watch.err")" \
+		>"$results/$name.watch"
+}
+
+# judge_watch NAME SCRIPT: after the watcher stopped (lib.sh stops it
+# before the module goes; stop_watch here otherwise).
+judge_watch() {
+	local name=$1 script=$2 allowed state line
+	[ -f "$results/$name.watch.json" ] || return 0
+	allowed=$(sed -n 's/^# vtop-induces: *//p' "$script" | head -n 1)
+	for state in stalled irq-lost broken needs-reset; do
+		case ",$allowed," in *",$state,"*) continue ;; esac
+		line=$(grep -m 1 "\"state\":\"$state\"" "$results/$name.watch.json") || continue
+		echo "vtop showed $state, which the case does not induce: ${line:0:300}" \
+			>>"$results/$name.watch"
+	done
 }
 
 run_case() {
@@ -45,6 +102,9 @@ run_case() {
 
 	echo "uvdev-vm: begin $name" >/dev/kmsg
 	cat /proc/sys/kernel/tainted >"$results/$name.taint-before"
+	if ! grep -q '^# vtop-watch: *off' "$script"; then
+		start_watch "$name"
+	fi
 	start=$(date +%s.%N)
 	mkdir -p "/tmp/work/$name"
 	# timeout runs the case in a process group of its own: whatever the
@@ -56,6 +116,9 @@ run_case() {
 	wait "$pid"
 	rc=$?
 	kill -KILL -- "-$pid" 2>/dev/null
+	stop_watch
+	judge_watch "$name" "$script"
+	unload_uvdev "$name"
 	end=$(date +%s.%N)
 	echo "uvdev-vm: end $name rc=$rc" >/dev/kmsg
 	dmesg -c >"$results/$name.dmesg" 2>&1

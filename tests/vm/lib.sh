@@ -42,7 +42,22 @@ load_module() {
 	wait_for 10 "/dev/uvdev/control" test -c /dev/uvdev/control
 }
 
+# stop_watch: stop the vtop the harness runs beside every case (see
+# guest-run.sh), which holds the module, and wait for it to exit.
+stop_watch() {
+	local pid i
+	pid=$(cat /tmp/watch.pid 2>/dev/null) || return 0
+	rm -f /tmp/watch.pid
+	kill -INT "$pid" 2>/dev/null || return 0
+	for i in $(seq 300); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+}
+
 unload_module() {
+	stop_watch
 	rmmod uvdev || fail "rmmod uvdev"
 	[ ! -e /dev/uvdev/control ] || fail "/dev/uvdev/control still exists after rmmod"
 }

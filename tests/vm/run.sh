@@ -14,8 +14,11 @@ Boot the stock Debian kernel in QEMU (KVM when /dev/kvm is usable, TCG
 otherwise) and run VM test cases from tests/vm/cases/ inside it, in one boot.
 
 A case fails when its script exits non-zero or times out, when the kernel log
-it caused shows WARNING, BUG, Oops, general protection or a similar report,
-or when it adds a kernel taint other than O (out-of-tree) or E (unsigned).
+it caused shows WARNING, BUG, Oops, general protection, a hung task (the
+guest reports tasks blocked for 10 s), a soft lockup or a similar report,
+when it adds a kernel taint other than O (out-of-tree) or E (unsigned), or
+when the uvdev module does not unload after it (every case starts from a
+fresh load).
 
 Options:
   --all                 run every case in tests/vm/cases (sorted by name)
@@ -241,6 +244,12 @@ judge() {
 	if grep -Eq "$bad_log" "$results/$name.dmesg"; then
 		echo "kernel log reports a problem:"
 		grep -E -m 5 "$bad_log" "$results/$name.dmesg" | sed 's/^/    /'
+	fi
+	if [ -f "$results/$name.unload" ]; then
+		cat "$results/$name.unload"
+	fi
+	if [ -f "$results/$name.watch" ]; then
+		cat "$results/$name.watch"
 	fi
 	before=$(cat "$results/$name.taint-before" 2>/dev/null || echo 0)
 	after=$(cat "$results/$name.taint" 2>/dev/null || echo 0)

@@ -4,6 +4,7 @@
 # The module loads with its BTF, its tracepoints are visible in tracefs, and
 # both bpftrace and vtop's libbpf programs count them when they fire.
 # timeout: 120
+# vtop-watch: off (it loads the module and runs vtop itself)
 . "$UVDEV_ROOT/tests/vm/lib.sh"
 
 step "load"

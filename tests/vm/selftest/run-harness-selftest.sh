@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Self-test of the VM harness: boot one VM with cases that pass, fail, hang
-# and WARN, and check the harness judges each one right. This needs a boot of
+# Self-test of the VM harness: boot one VM with cases that pass, fail, hang,
+# leave the module loaded, block a task in D state and WARN, and check the
+# harness judges each one right. This needs a boot of
 # its own because a WARN taints the kernel for the rest of that boot.
 set -uo pipefail
 
@@ -31,10 +32,13 @@ check() {
 check "a clean case passes" '^PASS a-passes'
 check "a non-zero exit fails" '^FAIL b-exits-nonzero: exited with 3'
 check "a hung case times out" '^FAIL c-hangs: timed out'
+check "a module that does not unload fails" '^FAIL b2-module-stays: uvdev did not unload'
+check "a hung task fails" '^FAIL c2-task-hangs: kernel log reports a problem'
+check "the hung task is quoted" 'INFO: task insmod:[0-9]+ blocked for more than'
 check "a WARN in the kernel log fails" '^FAIL d-module-warns: kernel log reports a problem'
 check "the WARN is quoted" 'WARNING: CPU: .*uvdev_selftest_warn'
 check "the new taint is named" 'kernel tainted: .*W'
-check "the summary counts them" '^vm: 1 passed, 3 failed$'
+check "the summary counts them" '^vm: 1 passed, 5 failed$'
 if [ $rc -eq 1 ]; then
 	echo "ok: the harness exits 1"
 	passed=$((passed + 1))
