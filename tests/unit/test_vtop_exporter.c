@@ -353,7 +353,7 @@ static void every_address(void **state)
 {
 	struct vtop_exporter *e = start_on("");
 	unsigned int port = vtop_exporter_port(e);
-	char *answer;
+	char *answer, where[32];
 	int fd;
 
 	(void)state;
@@ -364,6 +364,8 @@ static void every_address(void **state)
 	/* IPv6 too, where this machine has it. */
 	fd = try_connect(AF_INET6, port);
 	if (fd >= 0) {
+		snprintf(where, sizeof(where), "[::]:%u", port);
+		assert_string_equal(vtop_exporter_address(e), where);
 		send_request(fd, "GET /metrics HTTP/1.0\r\n\r\n", 25);
 		answer = read_all(fd);
 		assert_string_equal(body_of(answer), "up 5\n");
@@ -376,9 +378,12 @@ static void every_address(void **state)
 static void loopback_only(void **state)
 {
 	struct vtop_exporter *e = start_on("127.0.0.1");
+	char where[32];
 	int fd;
 
 	(void)state;
+	snprintf(where, sizeof(where), "127.0.0.1:%u", vtop_exporter_port(e));
+	assert_string_equal(vtop_exporter_address(e), where);
 	/* Nothing on ::1 (or no IPv6 at all). */
 	fd = try_connect(AF_INET6, vtop_exporter_port(e));
 	assert_int_equal(fd, -1);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -49,6 +50,7 @@ struct body {
 struct vtop_exporter {
 	struct MHD_Daemon *daemon;
 	unsigned int port;
+	char address[INET6_ADDRSTRLEN + 16];	/* "127.0.0.1:9464", "[::]:9464" */
 	pthread_mutex_t lock;		/* guards body and log */
 	struct body *body;		/* NULL until the first publication */
 	char log[256];			/* libmicrohttpd's last message */
@@ -241,18 +243,22 @@ static int listen_everywhere(const char *port, char *err, size_t errlen)
 	return fd;
 }
 
-static unsigned int bound_port(int fd)
+/* The port and the address ("[v6]:port" or "v4:port") @fd listens on. */
+static void bound_address(struct vtop_exporter *e, int fd)
 {
+	char host[INET6_ADDRSTRLEN], port[8];
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &len))
-		return 0;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return 0;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) ||
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port, sizeof(port),
+			NI_NUMERICHOST | NI_NUMERICSERV)) {
+		snprintf(e->address, sizeof(e->address), "?");
+		return;
+	}
+	e->port = (unsigned int)strtoul(port, NULL, 10);
+	snprintf(e->address, sizeof(e->address), ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+		 host, port);
 }
 
 struct vtop_exporter *vtop_exporter_start(const char *host, const char *port,
@@ -276,7 +282,7 @@ struct vtop_exporter *vtop_exporter_start(const char *host, const char *port,
 		listen_everywhere(port, err, errlen);
 	if (fd < 0)
 		goto cleanup;
-	e->port = bound_port(fd);
+	bound_address(e, fd);
 	/* Signals are for the sampler: the server thread blocks them all. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -308,6 +314,11 @@ cleanup:
 unsigned int vtop_exporter_port(const struct vtop_exporter *e)
 {
 	return e->port;
+}
+
+const char *vtop_exporter_address(const struct vtop_exporter *e)
+{
+	return e->address;
 }
 
 void vtop_exporter_publish(struct vtop_exporter *e, char *data, size_t len)

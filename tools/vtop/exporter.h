@@ -32,6 +32,9 @@ struct vtop_exporter *vtop_exporter_start(const char *host, const char *port,
 /* The port the exporter listens on. */
 unsigned int vtop_exporter_port(const struct vtop_exporter *e);
 
+/* Where it listens, numeric: "127.0.0.1:9464", "[::]:9464". */
+const char *vtop_exporter_address(const struct vtop_exporter *e);
+
 /*
  * Serve @body (@len bytes, from malloc) from now on; the exporter owns it
  * (also when this fails for lack of memory: the previous body stays).

@@ -432,9 +432,8 @@ static int open_everything(struct run *r)
 			fprintf(stderr, "vtop: exporter: %s\n", err);
 			return -1;
 		}
-		if (r->opts.verbose)
-			fprintf(stderr, "vtop: serving metrics on port %u\n",
-				vtop_exporter_port(r->exporter));
+		fprintf(stderr, "vtop: metrics on http://%s/metrics\n",
+			vtop_exporter_address(r->exporter));
 	}
 	if (r->out == OUT_SCREEN) {
 		r->screen = vtop_screen_open(r->opts.filter, err, sizeof(err));
