@@ -225,7 +225,7 @@ static const char small_json[] =
 	"\"interval_ms\":2000.000,\"mode\":\"raw_tp\","
 	"\"bpf\":{\"cost\":\"measured\",\"ns_per_event\":50.000,\"events_measured\":40,"
 	"\"stats_on_elsewhere\":false,\"cost_note\":\"measured over 40 events\","
-	"\"dropped\":{\"events_ring_full\":3}},"
+	"\"drops\":{\"events_ring_full\":3}},"
 	"\"lifecycle\":{\"dev_create\":1,\"dev_destroy\":0},"
 	"\"kicks_per_s\":5.000,\"irqs_per_s\":5.000,\"msgs_per_s\":0.500,"
 	"\"devices\":[{\"dev\":1,\"name\":\"blk0\",\"known\":true,\"device_id\":2,"
@@ -347,7 +347,7 @@ static void json_no_device(void **state)
 		"{\"time\":\"1970-01-01T00:00:01.000Z\",\"time_ms\":1000,\"interval_ms\":0.000,"
 		"\"mode\":\"tp_btf\",\"bpf\":{\"cost\":\"waiting\",\"ns_per_event\":null,"
 		"\"events_measured\":0,\"stats_on_elsewhere\":false,\"cost_note\":"
-		"\"no uvdev event has run vtop's programs while measured\",\"dropped\":{}},"
+		"\"no uvdev event has run vtop's programs while measured\",\"drops\":{}},"
 		"\"lifecycle\":{\"dev_create\":0,\"dev_destroy\":0},"
 		"\"kicks_per_s\":0.000,\"irqs_per_s\":0.000,\"msgs_per_s\":0.000,"
 		"\"devices\":[],\"events\":[],\"events_dropped\":0}\n";

@@ -318,7 +318,7 @@ static void json_bpf(struct json *j, const struct vtop_view *v)
 	json_u64(j, "events_measured", v->cost.state == VTOP_COST_MEASURED ? v->cost.runs : 0);
 	json_bool(j, "stats_on_elsewhere", v->cost.elsewhere);
 	json_cstr(j, "cost_note", vtop_cost_describe(&v->cost, note, sizeof(note)));
-	json_key(j, "dropped");
+	json_key(j, "drops");
 	json_open(j, '{');
 	for (k = 0; k < VTOP_DROP_KINDS; k++)
 		if (v->drops.counted & VTOP_DROP_BIT(k))

@@ -19,9 +19,16 @@ blk=$!
 uvdev-rng rng0 2>rng.err &
 rng=$!
 dev=$(wait_block blk0)
+# reads_past N: blk0 has completed more than N reads.
+reads_past() {
+	awk -v n="$1" '{ exit !($1 > n) }' "/sys/block/${dev#/dev/}/stat"
+}
+reads=$(awk '{ print $1 }' "/sys/block/${dev#/dev/}/stat")
 fio --name=bg --filename="$dev" --direct=1 --ioengine=libaio --rw=randread \
 	--bs=4k --iodepth=8 --time_based --runtime=300 --output=/dev/null &
 fio_pid=$!
+# The screen shows a queue once it sees I/O on it: fio must be reading.
+wait_for 60 "fio to read" reads_past $((reads + 64))
 
 for term in vt100 linux; do
 	step "the screen on TERM=$term"
