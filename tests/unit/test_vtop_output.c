@@ -214,8 +214,6 @@ static void small_view(struct vtop_view *v, const char *name)
 	newer.snap.cost.state = VTOP_COST_MEASURED;
 	newer.snap.cost.run_ns = 2000;
 	newer.snap.cost.runs = 40;
-	newer.snap.drops.counted = VTOP_DROP_BIT(VTOP_DROP_EVENTS);
-	newer.snap.drops.n[VTOP_DROP_EVENTS] = 3;
 	newer.snap.lifecycle[VTOP_LC_DEV_CREATE] = 1;
 	assert_int_equal(vtop_view_build(v, &older.snap, &newer.snap, &opts), 0);
 }
@@ -224,8 +222,7 @@ static const char small_json[] =
 	"{\"time\":\"2023-11-14T22:13:22.500Z\",\"time_ms\":1700000002500,"
 	"\"interval_ms\":2000.000,\"mode\":\"raw_tp\","
 	"\"bpf\":{\"cost\":\"measured\",\"ns_per_event\":50.000,\"events_measured\":40,"
-	"\"stats_on_elsewhere\":false,\"cost_note\":\"measured over 40 events\","
-	"\"drops\":{\"events_ring_full\":3}},"
+	"\"stats_on_elsewhere\":false,\"cost_note\":\"measured over 40 events\"},"
 	"\"lifecycle\":{\"dev_create\":1,\"dev_destroy\":0},"
 	"\"kicks_per_s\":5.000,\"irqs_per_s\":5.000,\"msgs_per_s\":0.500,"
 	"\"devices\":[{\"dev\":1,\"name\":\"blk0\",\"known\":true,\"device_id\":2,"
@@ -347,7 +344,7 @@ static void json_no_device(void **state)
 		"{\"time\":\"1970-01-01T00:00:01.000Z\",\"time_ms\":1000,\"interval_ms\":0.000,"
 		"\"mode\":\"tp_btf\",\"bpf\":{\"cost\":\"waiting\",\"ns_per_event\":null,"
 		"\"events_measured\":0,\"stats_on_elsewhere\":false,\"cost_note\":"
-		"\"no uvdev event has run vtop's programs while measured\",\"drops\":{}},"
+		"\"no uvdev event has run vtop's programs while measured\"},"
 		"\"lifecycle\":{\"dev_create\":0,\"dev_destroy\":0},"
 		"\"kicks_per_s\":0.000,\"irqs_per_s\":0.000,\"msgs_per_s\":0.000,"
 		"\"devices\":[],\"events\":[],\"events_dropped\":0}\n";

@@ -66,8 +66,6 @@ static void three_devices(struct fixture *f)
 	f->snap.cost.state = VTOP_COST_MEASURED;
 	f->snap.cost.run_ns = 25000;
 	f->snap.cost.runs = 80;		/* 312.5 ns per event */
-	f->snap.drops.counted = VTOP_DROP_BIT(VTOP_DROP_EVENTS) | VTOP_DROP_BIT(VTOP_DROP_QUEUES);
-	f->snap.drops.n[VTOP_DROP_EVENTS] = 5;
 	f->snap.lifecycle[VTOP_LC_DEV_CREATE] = 4;
 	f->snap.lifecycle[VTOP_LC_DEV_DESTROY] = 1;
 }
@@ -216,10 +214,6 @@ static void series_values(void **state)
 	assert_true(has_line(t, "vtop_attach_mode{mode=\"tp_btf\"} 1"));
 	assert_true(has_line(t, "vtop_last_sample_timestamp_seconds 1700000000.000"));
 	assert_true(has_line(t, "vtop_bpf_seconds_per_event 3.125000e-07"));
-	/* The counted reasons only, zero or not. */
-	assert_true(has_line(t, "vtop_bpf_dropped_total{reason=\"events_ring_full\"} 5"));
-	assert_true(has_line(t, "vtop_bpf_dropped_total{reason=\"queues_map_full\"} 0"));
-	assert_int_equal(count_lines_starting(t, "vtop_bpf_dropped_total{"), 2);
 	/* No counter that counts only while measured. */
 	assert_null(strstr(t, "vtop_bpf_run"));
 	assert_true(has_line(t, "uvdev_devices_created_total 4"));
@@ -294,7 +288,6 @@ static void one_help_and_type_per_family(void **state)
 		"uvdev_device_messages_inflight gauge", "uvdev_device_broken gauge",
 		"uvdev_device_status gauge", "vtop_build_info gauge", "vtop_attach_mode gauge",
 		"vtop_last_sample_timestamp_seconds gauge", "vtop_bpf_seconds_per_event gauge",
-		"vtop_bpf_dropped_total counter",
 	};
 	struct fixture f;
 	char prefix[128];
@@ -361,10 +354,9 @@ static void no_device_at_all(void **state)
 	fixture_init(&f, 1 * SEC, 0);
 	t = render(&f.snap);
 	assert_null(strstr(t, "device=\""));
-	/* Nothing measured, nothing counted: the families, and no series. */
+	/* Nothing measured: the family, and no series. */
 	assert_true(has_line(t, "# TYPE vtop_bpf_seconds_per_event gauge"));
 	assert_int_equal(count_lines_starting(t, "vtop_bpf_seconds_per_event"), 0);
-	assert_null(strstr(t, "vtop_bpf_dropped_total{"));
 	assert_true(has_line(t, "vtop_last_sample_timestamp_seconds 0.000"));
 	assert_int_equal(promtool_check(t, out, sizeof(out)), 0);
 	free(t);

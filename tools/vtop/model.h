@@ -31,28 +31,6 @@ struct vtop_dev_snap {
 	uint64_t oldest_msg_ns;		/* send time of the oldest of them; 0: none */
 };
 
-/*
- * What vtop's BPF side could not record, cumulative since it attached: an
- * event lost because the ring buffer was full, a device, queue or control
- * message not tracked because its map was full. The collector sets the bit
- * VTOP_DROP_BIT(kind) in @counted for each kind it really counts; the
- * others are unknown, not zero, and no output shows them.
- */
-enum vtop_drop_kind {
-	VTOP_DROP_EVENTS,		/* the events ring buffer was full */
-	VTOP_DROP_DEVICES,		/* the devices map was full */
-	VTOP_DROP_QUEUES,		/* the queues map was full */
-	VTOP_DROP_MESSAGES,		/* the msg_inflight map was full */
-	VTOP_DROP_KINDS,
-};
-
-#define VTOP_DROP_BIT(kind)	(1U << (kind))
-
-struct vtop_drops {
-	uint64_t n[VTOP_DROP_KINDS];
-	unsigned int counted;		/* VTOP_DROP_BIT()s */
-};
-
 struct vtop_snapshot {
 	uint64_t now_ns;		/* CLOCK_MONOTONIC, the BPF clock */
 	int64_t wall_ms;		/* CLOCK_REALTIME, for output */
@@ -61,7 +39,6 @@ struct vtop_snapshot {
 	struct vtop_queue_snap *queues;	/* sorted by (dev, queue) */
 	size_t nqueues;
 	struct vtop_cost cost;		/* vtop's own BPF cost, at the last measurement */
-	struct vtop_drops drops;
 	uint64_t lifecycle[VTOP_LC_MAX];
 };
 

@@ -8,8 +8,8 @@
 #include <uapi/uvdev.h>
 #include <uapi/uvdev_trace.h>
 
-#include "model.h"
 #include "names.h"
+#include "vtop.h"
 
 _Static_assert(UVDEV_TRACE_MSG_RESULTS <= VTOP_MSG_RESULTS, "message results fit");
 _Static_assert(UVDEV_TRACE_KICK_MODES <= VTOP_KICK_MODES, "kick modes fit");
@@ -98,22 +98,6 @@ const char *vtop_event_type_name(unsigned int type)
 		return "status";
 	case VTOP_EV_VQ_SETUP:
 		return "vq_setup";
-	default:
-		return "unknown";
-	}
-}
-
-const char *vtop_drop_kind_name(unsigned int kind)
-{
-	switch (kind) {
-	case VTOP_DROP_EVENTS:
-		return "events_ring_full";
-	case VTOP_DROP_DEVICES:
-		return "devices_map_full";
-	case VTOP_DROP_QUEUES:
-		return "queues_map_full";
-	case VTOP_DROP_MESSAGES:
-		return "messages_map_full";
 	default:
 		return "unknown";
 	}

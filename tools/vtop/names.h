@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Names of the values the uvdev tracepoints carry, and of what vtop could
- * not record, as vtop prints them in every output (labels, JSON keys,
- * table text).
+ * Names of the values the uvdev tracepoints carry, as vtop prints them in
+ * every output (labels, JSON keys, table text).
  */
 #ifndef VTOP_NAMES_H
 #define VTOP_NAMES_H
@@ -27,12 +26,5 @@ const char *vtop_irq_outcome_name(unsigned int outcome);
 
 /* "dev_create", "dev_destroy", "msg_timeout", "status", "vq_setup", or "unknown". */
 const char *vtop_event_type_name(unsigned int type);
-
-/*
- * What vtop's BPF side could not record (enum vtop_drop_kind):
- * "events_ring_full", "devices_map_full", "queues_map_full",
- * "messages_map_full", or "unknown".
- */
-const char *vtop_drop_kind_name(unsigned int kind);
 
 #endif /* VTOP_NAMES_H */

@@ -305,11 +305,10 @@ static void json_event(struct json *j, const struct vtop_view *v,
 	json_close(j, '}');
 }
 
-/* vtop's own BPF: its cost per event and what it could not record. */
+/* vtop's own BPF: its cost per event. */
 static void json_bpf(struct json *j, const struct vtop_view *v)
 {
 	char note[128];
-	unsigned int k;
 
 	json_key(j, "bpf");
 	json_open(j, '{');
@@ -318,12 +317,6 @@ static void json_bpf(struct json *j, const struct vtop_view *v)
 	json_u64(j, "events_measured", v->cost.state == VTOP_COST_MEASURED ? v->cost.runs : 0);
 	json_bool(j, "stats_on_elsewhere", v->cost.elsewhere);
 	json_cstr(j, "cost_note", vtop_cost_describe(&v->cost, note, sizeof(note)));
-	json_key(j, "drops");
-	json_open(j, '{');
-	for (k = 0; k < VTOP_DROP_KINDS; k++)
-		if (v->drops.counted & VTOP_DROP_BIT(k))
-			json_u64(j, vtop_drop_kind_name(k), v->drops.n[k]);
-	json_close(j, '}');
 	json_close(j, '}');
 }
 

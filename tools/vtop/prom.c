@@ -126,11 +126,10 @@ static void info_gauge(FILE *out, const char *name, const char *help, const char
 	fputs("} 1\n", out);
 }
 
-/* vtop itself: what it is, when it last sampled, its cost and its losses. */
+/* vtop itself: what it is, when it last sampled, its own cost. */
 static void self_metrics(FILE *out, const struct vtop_view *v, const char *mode)
 {
 	double ns = vtop_cost_ns_per_event(&v->cost);
-	unsigned int k;
 
 	info_gauge(out, "vtop_build_info", "vtop's version; always 1.", "version",
 		   VTOP_VERSION);
@@ -145,16 +144,6 @@ static void self_metrics(FILE *out, const struct vtop_view *v, const char *mode)
 	       "(a gauge: do not rate() it); absent until one.");
 	if (ns >= 0)
 		fprintf(out, "vtop_bpf_seconds_per_event %.6e\n", ns / 1e9);
-	family(out, "vtop_bpf_dropped_total", "counter",
-	       "What vtop's BPF programs could not record, by reason; only the reasons "
-	       "that are counted.");
-	for (k = 0; k < VTOP_DROP_KINDS; k++) {
-		if (!(v->drops.counted & VTOP_DROP_BIT(k)))
-			continue;
-		fputs("vtop_bpf_dropped_total{reason=", out);
-		vtop_put_prom_label(out, vtop_drop_kind_name(k), strlen(vtop_drop_kind_name(k)));
-		fprintf(out, "} %" PRIu64 "\n", v->drops.n[k]);
-	}
 }
 
 static void global_metrics(FILE *out, const struct vtop_view *v)

@@ -333,7 +333,6 @@ static void fill_header(struct vtop_view *v, const struct vtop_snapshot *older,
 	v->now_ns = newer->now_ns;
 	v->wall_ms = newer->wall_ms;
 	v->cost = newer->cost;
-	v->drops = newer->drops;
 	memcpy(v->lifecycle, newer->lifecycle, sizeof(v->lifecycle));
 	if (older && newer->now_ns > older->now_ns)
 		v->interval_ns = newer->now_ns - older->now_ns;

@@ -96,7 +96,6 @@ struct vtop_view {
 	int64_t wall_ms;
 	uint64_t interval_ns;		/* newer - older; 0 without an older one */
 	struct vtop_cost cost;		/* vtop's own BPF cost, the newer snapshot's */
-	struct vtop_drops drops;	/* the newer snapshot's */
 	uint64_t lifecycle[VTOP_LC_MAX];
 	double kicks_ps;		/* over every device */
 	double irqs_ps;
