@@ -26,7 +26,6 @@ static const char doc[] =
 "percentiles of the interval and a state: ok, idle, not-ready, irq-lost,\n"
 "stalled, needs-reset or broken. The screen is used when stdout is a\n"
 "terminal and -o is not given; otherwise plain text. Needs root.\n"
-
 "\v"
 "EXAMPLES:\n"
 "    vtop                      # live screen (h for its keys)\n"
