@@ -141,10 +141,11 @@ $(O)/tools/uvdev/uvdev-rng: $(addprefix $(O)/tools/uvdev/,uvdev-rng.o rng_stream
 
 NCURSES_CFLAGS := $(shell pkg-config --cflags ncurses 2>/dev/null)
 NCURSES_LIBS := $(shell pkg-config --libs ncurses 2>/dev/null || echo -lncurses -ltinfo)
+MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 $(VTOP): $(wildcard tools/vtop/*.c tools/vtop/*.h) $(BPF_SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(NCURSES_CFLAGS) -o $@ $(filter %.c,$^) $(LIBBPF_LIBS) $(NCURSES_LIBS) \
-		-lpthread -lm
+		$(MHD_LIBS) -lpthread -lm
 
 # ---- tests -----------------------------------------------------------------
 

@@ -60,6 +60,7 @@ static void defaults(void **state)
 	assert_int_equal(o.fail_on, 0);
 	assert_false(o.exporter);
 	assert_false(o.raw_tp);
+	assert_true(o.cost);
 	assert_false(o.verbose);
 	assert_false(o.exit_now);
 	assert_string_equal(o.filter, "");
@@ -74,7 +75,8 @@ static void every_option(void **state)
 	(void)state;
 	assert_int_equal(PARSE(&o, "-v", "-o", "csv", "--fail-on", "stalled,broken",
 			       "--exporter", "127.0.0.1:9100", "--stall-ms", "250",
-			       "--irq-ms", "75", "--raw-tp", "--filter", "blk*", "0.5", "3"),
+			       "--irq-ms", "75", "--raw-tp", "--no-cost", "--filter", "blk*", "0.5",
+			       "3"),
 			 VTOP_EXIT_OK);
 	assert_true(o.verbose);
 	assert_int_equal(o.format, VTOP_FORMAT_CSV);
@@ -86,6 +88,7 @@ static void every_option(void **state)
 	assert_int_equal(o.states.stall_ms, 250);
 	assert_int_equal(o.states.irq_ms, 75);
 	assert_true(o.raw_tp);
+	assert_false(o.cost);
 	assert_string_equal(o.filter, "blk*");
 	assert_int_equal(o.interval_ms, 500);
 	assert_int_equal(o.count, 3);
@@ -179,14 +182,17 @@ static void exporter_addresses(void **state)
 	static const struct {
 		const char *arg, *host, *port;
 	} good[] = {
-		{ ":9100", "", "9100" },
+		{ "9100", "127.0.0.1", "9100" },	/* a port alone: loopback only */
+		{ "1", "127.0.0.1", "1" },
+		{ ":9100", "", "9100" },		/* every address */
+		{ "0.0.0.0:9100", "0.0.0.0", "9100" },
 		{ "127.0.0.1:9100", "127.0.0.1", "9100" },
 		{ "[::1]:80", "::1", "80" },
 		{ "[::]:65535", "::", "65535" },
 		{ "localhost:1", "localhost", "1" },
 	};
 	static const char *const bad[] = {
-		"9100", "host:", "host:0", "host:65536", "host:99999", "host:abc", "host:-1",
+		"0", "65536", "91a", "-1", "", " 9100", "[::1]", "host:", "host:0", "host:65536", "host:99999", "host:abc", "host:-1",
 		"host: 80", "::1:9100", "[::1:9100", "[]:80", "[::1]x:80", "a]:80", ":",
 	};
 	char host[VTOP_HOST_MAX], port[VTOP_PORT_MAX];
@@ -209,6 +215,10 @@ static void exporter_addresses(void **state)
 						      sizeof(port)), 0);
 	assert_int_equal(PARSE(&o, "--exporter", "nope"), VTOP_EXIT_USAGE);
 	assert_non_null(strstr(err_text, "invalid --exporter 'nope'"));
+	assert_int_equal(PARSE(&o, "--exporter", "9464"), VTOP_EXIT_OK);
+	assert_true(o.exporter);
+	assert_string_equal(o.exporter_host, "127.0.0.1");
+	assert_string_equal(o.exporter_port, "9464");
 }
 
 static void help_and_version_exit_zero(void **state)

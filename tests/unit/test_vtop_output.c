@@ -211,8 +211,9 @@ static void small_view(struct vtop_view *v, const char *name)
 	q->stats.irq_delivers[UVDEV_TRACE_IRQ_HANDLED] = 10;
 	q->stats.wait_hist[10] = 10;		/* [1024, 2047] */
 	q->stats.wait_sum_ns = 15000;
-	newer.snap.bpf_run_ns = 2000;
-	newer.snap.bpf_run_cnt = 40;
+	newer.snap.cost.state = VTOP_COST_MEASURED;
+	newer.snap.cost.run_ns = 2000;
+	newer.snap.cost.runs = 40;
 	newer.snap.lifecycle[VTOP_LC_DEV_CREATE] = 1;
 	assert_int_equal(vtop_view_build(v, &older.snap, &newer.snap, &opts), 0);
 }
@@ -220,7 +221,8 @@ static void small_view(struct vtop_view *v, const char *name)
 static const char small_json[] =
 	"{\"time\":\"2023-11-14T22:13:22.500Z\",\"time_ms\":1700000002500,"
 	"\"interval_ms\":2000.000,\"mode\":\"raw_tp\","
-	"\"bpf\":{\"run_ns_total\":2000,\"runs_total\":40,\"ns_per_run\":50.000},"
+	"\"bpf\":{\"cost\":\"measured\",\"ns_per_event\":50.000,\"events_measured\":40,"
+	"\"stats_on_elsewhere\":false,\"cost_note\":\"measured over 40 events\"},"
 	"\"lifecycle\":{\"dev_create\":1,\"dev_destroy\":0},"
 	"\"drops\":{\"queues\":0,\"devices\":0,\"messages\":0,\"events\":0},"
 	"\"kicks_per_s\":5.000,\"irqs_per_s\":5.000,\"msgs_per_s\":0.500,"
@@ -343,8 +345,10 @@ static void json_no_device(void **state)
 {
 	static const char expected[] =
 		"{\"time\":\"1970-01-01T00:00:01.000Z\",\"time_ms\":1000,\"interval_ms\":0.000,"
-		"\"mode\":\"tp_btf\",\"bpf\":{\"run_ns_total\":0,\"runs_total\":0,"
-		"\"ns_per_run\":null},\"lifecycle\":{\"dev_create\":0,\"dev_destroy\":0},"
+		"\"mode\":\"tp_btf\",\"bpf\":{\"cost\":\"waiting\",\"ns_per_event\":null,"
+		"\"events_measured\":0,\"stats_on_elsewhere\":false,\"cost_note\":"
+		"\"no uvdev event has run vtop's programs while measured\"},"
+		"\"lifecycle\":{\"dev_create\":0,\"dev_destroy\":0},"
 		"\"drops\":{\"queues\":0,\"devices\":0,\"messages\":0,\"events\":0},"
 		"\"kicks_per_s\":0.000,\"irqs_per_s\":0.000,\"msgs_per_s\":0.000,"
 		"\"devices\":[],\"events\":[],\"events_dropped\":0}\n";

@@ -20,6 +20,7 @@
 #include <uapi/uvdev_trace.h>
 
 #include "prom.h"
+#include "version.h"
 #include "vtop_fixture.h"
 
 static const struct vtop_state_opts opts = { .stall_ms = 1000, .irq_ms = 1000 };
@@ -63,8 +64,9 @@ static void three_devices(struct fixture *f)
 	fixture_dev(f, 2, "rng0", STATUS_RUNNING);
 	fixture_queue(f, 2, 0);
 	fixture_dev(f, 3, ODD_NAME, 0);
-	f->snap.bpf_run_ns = 1234567890123ULL;
-	f->snap.bpf_run_cnt = 99;
+	f->snap.cost.state = VTOP_COST_MEASURED;
+	f->snap.cost.run_ns = 25000;
+	f->snap.cost.runs = 80;		/* 312.5 ns per event */
 	f->snap.lifecycle[VTOP_LC_DEV_CREATE] = 4;
 	f->snap.lifecycle[VTOP_LC_DEV_DESTROY] = 1;
 }
@@ -209,9 +211,12 @@ static void series_values(void **state)
 	(void)state;
 	three_devices(&f);
 	t = render(&f.snap);
-	assert_true(has_line(t, "vtop_info{mode=\"tp_btf\"} 1"));
-	assert_true(has_line(t, "vtop_bpf_run_seconds_total 1234.567890123"));
-	assert_true(has_line(t, "vtop_bpf_runs_total 99"));
+	assert_true(has_line(t, "vtop_build_info{version=\"" VTOP_VERSION "\"} 1"));
+	assert_true(has_line(t, "vtop_attach_mode{mode=\"tp_btf\"} 1"));
+	assert_true(has_line(t, "vtop_last_sample_timestamp_seconds 1700000000.000"));
+	assert_true(has_line(t, "vtop_bpf_seconds_per_event 3.125000e-07"));
+	/* No counter that counts only while measured. */
+	assert_null(strstr(t, "vtop_bpf_run"));
 	assert_true(has_line(t, "uvdev_devices_created_total 4"));
 	assert_true(has_line(t, "uvdev_devices_destroyed_total 1"));
 	assert_true(has_line(t, "uvdev_queue_kicks_total{device=\"blk0\",queue=\"0\",mode=\"eventfd\"} 30"));
@@ -250,16 +255,21 @@ static void histogram_buckets(void **state)
 	(void)state;
 	three_devices(&f);
 	t = render(&f.snap);
-	/* Cumulative, le = the slot's highest nanosecond in seconds. */
-	assert_true(has_line(t, "uvdev_queue_wait_seconds_bucket{device=\"blk0\",queue=\"0\",le=\"0.000000001\"} 1"));
-	assert_true(has_line(t, "uvdev_queue_wait_seconds_bucket{device=\"blk0\",queue=\"0\",le=\"0.000000003\"} 3"));
+	/*
+	 * Cumulative, le = the slot's highest nanosecond in seconds; the
+	 * first bucket ends at 1023 ns and counts everything faster.
+	 */
+	assert_true(has_line(t, "uvdev_queue_wait_seconds_bucket{device=\"blk0\",queue=\"0\",le=\"0.000001023\"} 3"));
+	assert_true(has_line(t, "uvdev_queue_wait_seconds_bucket{device=\"blk0\",queue=\"0\",le=\"0.000002047\"} 3"));
+	assert_null(strstr(t, "le=\"0.000000511\""));
+	assert_null(strstr(t, "le=\"0.000000001\""));
 	assert_true(has_line(t, "uvdev_queue_wait_seconds_bucket{device=\"blk0\",queue=\"0\",le=\"0.002097151\"} 27"));
 	assert_true(has_line(t, "uvdev_queue_wait_seconds_bucket{device=\"blk0\",queue=\"0\",le=\"1099.511627775\"} 27"));
 	assert_true(has_line(t, "uvdev_queue_wait_seconds_bucket{device=\"blk0\",queue=\"0\",le=\"+Inf\"} 28"));
 	assert_true(has_line(t, "uvdev_queue_wait_seconds_sum{device=\"blk0\",queue=\"0\"} 1.5"));
 	assert_true(has_line(t, "uvdev_queue_wait_seconds_count{device=\"blk0\",queue=\"0\"} 28"));
-	/* 40 finite buckets and +Inf per histogram. */
-	assert_int_equal(count_lines_starting(t, "uvdev_queue_wait_seconds_bucket{device=\"blk0\",queue=\"0\","), 41);
+	/* 31 finite buckets (slots 9 to 39) and +Inf per histogram. */
+	assert_int_equal(count_lines_starting(t, "uvdev_queue_wait_seconds_bucket{device=\"blk0\",queue=\"0\","), 32);
 	assert_true(has_line(t, "uvdev_device_message_seconds_bucket{device=\"blk0\",type=\"set_status\",le=\"0.000008191\"} 3"));
 	assert_true(has_line(t, "uvdev_device_message_seconds_sum{device=\"blk0\",type=\"set_status\"} 0.000015"));
 	free(t);
@@ -277,8 +287,8 @@ static void one_help_and_type_per_family(void **state)
 		"uvdev_queue_irq_latency_seconds histogram", "uvdev_queue_state gauge",
 		"uvdev_device_messages_total counter", "uvdev_device_message_seconds histogram",
 		"uvdev_device_messages_inflight gauge", "uvdev_device_broken gauge",
-		"uvdev_device_status gauge", "vtop_bpf_run_seconds_total counter",
-		"vtop_bpf_runs_total counter",
+		"uvdev_device_status gauge", "vtop_build_info gauge", "vtop_attach_mode gauge",
+		"vtop_last_sample_timestamp_seconds gauge", "vtop_bpf_seconds_per_event gauge",
 	};
 	struct fixture f;
 	char prefix[128];
@@ -345,7 +355,10 @@ static void no_device_at_all(void **state)
 	fixture_init(&f, 1 * SEC, 0);
 	t = render(&f.snap);
 	assert_null(strstr(t, "device=\""));
-	assert_true(has_line(t, "vtop_bpf_runs_total 0"));
+	/* Nothing measured: the family, and no series. */
+	assert_true(has_line(t, "# TYPE vtop_bpf_seconds_per_event gauge"));
+	assert_int_equal(count_lines_starting(t, "vtop_bpf_seconds_per_event"), 0);
+	assert_true(has_line(t, "vtop_last_sample_timestamp_seconds 0.000"));
 	assert_int_equal(promtool_check(t, out, sizeof(out)), 0);
 	free(t);
 }

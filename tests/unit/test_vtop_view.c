@@ -68,10 +68,10 @@ static void two_samples(struct fixture *older, struct fixture *newer)
 	nd->stats.msg_hist[UVDEV_MSG_RESET][30] = 1;
 	od->stats.msg_hist[UVDEV_MSG_SET_STATUS][14] = 0;
 
-	older->snap.bpf_run_ns = 1000;
-	older->snap.bpf_run_cnt = 10;
-	newer->snap.bpf_run_ns = 5000;
-	newer->snap.bpf_run_cnt = 50;
+	older->snap.cost.state = VTOP_COST_WAITING;
+	newer->snap.cost.state = VTOP_COST_MEASURED;
+	newer->snap.cost.run_ns = 4000;
+	newer->snap.cost.runs = 40;
 }
 
 static void rates_over_the_interval(void **state)
@@ -101,9 +101,9 @@ static void rates_over_the_interval(void **state)
 	assert_true(q->oldest_ms == 250.0);
 	assert_true(v.kicks_ps == 10.0);
 	assert_true(v.irqs_ps == 100.0);
-	/* (5000 - 1000) ns over (50 - 10) runs. */
-	assert_true(v.bpf_ns_per_run == 100.0);
-	assert_int_equal(v.bpf_run_cnt, 50);
+	/* The newer snapshot's cost: 4000 ns over 40 runs. */
+	assert_int_equal(v.cost.state, VTOP_COST_MEASURED);
+	assert_true(vtop_cost_ns_per_event(&v.cost) == 100.0);
 	vtop_view_free(&v);
 }
 
@@ -211,39 +211,24 @@ static void without_older_rates_are_zero(void **state)
 	assert_int_equal(v.interval_ns, 0);
 	assert_true(v.queues[0].kicks_ps == 0);
 	assert_int_equal(v.queues[0].pops, 300);
-	assert_true(v.bpf_ns_per_run < 0);
+	assert_int_equal(v.cost.runs, 40);
 	assert_int_equal(v.queues[0].state, VTOP_STATE_OK);
 	vtop_view_free(&v);
 }
 
-static void cost_falls_back_to_the_last_window(void **state)
+static void cost_of_the_newer(void **state)
 {
 	struct fixture older, newer;
 	struct vtop_view v;
 
 	(void)state;
 	two_samples(&older, &newer);
-	/* Not measured in this interval: the last closed window's cost. */
-	newer.snap.bpf_run_ns = older.snap.bpf_run_ns;
-	newer.snap.bpf_run_cnt = older.snap.bpf_run_cnt;
-	newer.snap.bpf_window_ns = 9000;
-	newer.snap.bpf_window_cnt = 30;
+	older.snap.cost.run_ns = 1;
+	newer.snap.cost.elsewhere = true;
+	newer.snap.cost.at_ns = 3 * SEC;
 	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
-	assert_true(v.bpf_ns_per_run == 300.0);
-	vtop_view_free(&v);
-	/* Measured in this interval: the interval's own cost wins. */
-	two_samples(&older, &newer);
-	newer.snap.bpf_window_ns = 9000;
-	newer.snap.bpf_window_cnt = 30;
-	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
-	assert_true(v.bpf_ns_per_run == 100.0);
-	vtop_view_free(&v);
-	/* Never measured: unknown. */
-	two_samples(&older, &newer);
-	newer.snap.bpf_run_ns = older.snap.bpf_run_ns;
-	newer.snap.bpf_run_cnt = older.snap.bpf_run_cnt;
-	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
-	assert_true(v.bpf_ns_per_run < 0);
+	/* The last measurement as the collector made it: not a delta. */
+	assert_memory_equal(&v.cost, &newer.snap.cost, sizeof(v.cost));
 	vtop_view_free(&v);
 }
 
@@ -376,7 +361,7 @@ int main(void)
 		cmocka_unit_test(new_device_counts_from_zero),
 		cmocka_unit_test(restarted_counters_count_from_zero),
 		cmocka_unit_test(without_older_rates_are_zero),
-		cmocka_unit_test(cost_falls_back_to_the_last_window),
+		cmocka_unit_test(cost_of_the_newer),
 		cmocka_unit_test(queue_of_unknown_device),
 		cmocka_unit_test(unsorted_snapshot),
 		cmocka_unit_test(device_state_is_worst_of_queues),

@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
 	# build: kernel module, BPF, user space
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves
-	pkg-config libcmocka-dev libncurses-dev kmod xz-utils
+	pkg-config libcmocka-dev libncurses-dev libmicrohttpd-dev kmod xz-utils
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	# VM tier: the machine, its initramfs and the clients that exercise devices
 	qemu-system-x86 busybox-static cpio bpftrace fio e2fsprogs

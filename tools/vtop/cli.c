@@ -10,15 +10,16 @@
 #include <string.h>
 
 #include "cli.h"
+#include "version.h"
 
-const char *argp_program_version = "vtop 0.2";
+const char *argp_program_version = "vtop " VTOP_VERSION;
 
 static const char doc[] =
 "vtop: a top for the virtqueues of uvdev devices.\n"
 "\n"
 "USAGE: vtop [-v] [-o text|json|csv] [--once] [--fail-on STATE[,STATE]]\n"
-"            [--exporter ADDR:PORT] [--stall-ms MS] [--irq-ms MS] [--raw-tp]\n"
-"            [--filter GLOB] [interval] [count]\n"
+"            [--exporter [ADDR:]PORT] [--stall-ms MS] [--irq-ms MS] [--raw-tp]\n"
+"            [--no-cost] [--filter GLOB] [interval] [count]\n"
 "\n"
 "Every interval seconds (default 1, fractions allowed) vtop shows, per device\n"
 "and per queue, kicks/s, IRQs/s, what is in flight, wait/service/IRQ latency\n"
@@ -33,15 +34,30 @@ static const char doc[] =
 "    vtop -o csv --filter 'blk*' 5   # CSV rows of the blk devices every 5 s\n"
 "    vtop --once --fail-on stalled,irq-lost,broken 5\n"
 "                              # CI: one 5 s interval, exit 3 on a failure\n"
-"    vtop --exporter :9100 -o json 10 >/dev/null\n"
-"                              # Prometheus metrics on port 9100\n"
-"    vtop --exporter 127.0.0.1:9100 --filter 'net*/0'\n"
+"    vtop --exporter 9100 -o json 10 >/dev/null\n"
+"                              # Prometheus metrics on 127.0.0.1:9100\n"
+"    vtop --exporter 0.0.0.0:9100 --no-cost\n"
+"                              # on every IPv4 address; no BPF stats\n"
 "\n"
 "STATES (highest priority first): broken (a control message timed out),\n"
 "needs-reset (status NEEDS_RESET or FAILED), stalled (work available and not\n"
 "popped for --stall-ms, or a control message in flight that long), irq-lost\n"
 "(pushed and no interrupt delivered for --irq-ms), not-ready (queue not ready\n"
 "or no DRIVER_OK), idle (nothing happened), ok.\n"
+"\n"
+"BPF COST: the header, JSON and the exporter show vtop's own BPF cost per\n"
+"event, from the kernel's BPF run-time statistics (BPF_ENABLE_STATS). While\n"
+"on, they cost every BPF program on the host two clock reads per run, so\n"
+"vtop turns them on only to measure: every interval until the first figure,\n"
+"then one interval in ten; a figure stands until the next. vtop never writes\n"
+"the kernel.bpf_stats_enabled sysctl and never turns off statistics another\n"
+"tool turned on. With --no-cost it never turns them on: a figure appears\n"
+"only while another tool has them on.\n"
+"\n"
+"EXPORTER: --exporter serves http://ADDR:PORT/metrics (Prometheus text\n"
+"format, every device and queue whatever --filter says, vtop's own cost and\n"
+"last sample time) and a page naming it on /. Scrapes are served\n"
+"concurrently; an idle connection is closed after a few seconds.\n"
 "\n"
 "EXIT STATUS: 0 done; 1 runtime error; 2 usage error; 3 a --fail-on state\n"
 "was seen on a device or queue (after --filter) during the run.\n";
@@ -55,6 +71,7 @@ enum {
 	OPT_STALL_MS,
 	OPT_IRQ_MS,
 	OPT_RAW_TP,
+	OPT_NO_COST,
 	OPT_USAGE,
 };
 
@@ -64,13 +81,16 @@ static const struct argp_option options[] = {
 	{ "once", OPT_ONCE, NULL, 0, "One interval, then exit (same as count 1)", 0 },
 	{ "fail-on", OPT_FAIL_ON, "STATE[,STATE]", 0,
 	  "Exit with status 3 if any of these states was seen", 0 },
-	{ "exporter", OPT_EXPORTER, "ADDR:PORT", 0,
-	  "Serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR may be empty "
-	  "for every address, [v6] in brackets)", 0 },
+	{ "exporter", OPT_EXPORTER, "[ADDR:]PORT", 0,
+	  "Serve Prometheus metrics on http://ADDR:PORT/metrics; ADDR is 127.0.0.1 "
+	  "unless given, an IPv6 address goes in brackets ([::1]:9100), and an empty "
+	  "ADDR (:9100) means every address", 0 },
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Stalled after MS ms without a pop (default 1000)", 0 },
 	{ "irq-ms", OPT_IRQ_MS, "MS", 0,
 	  "irq-lost after MS ms without a delivered IRQ (default 1000)", 0 },
 	{ "raw-tp", OPT_RAW_TP, NULL, 0, "Attach raw tracepoints even when module BTF exists", 0 },
+	{ "no-cost", OPT_NO_COST, NULL, 0,
+	  "Never turn BPF run-time statistics on to measure vtop's own cost", 0 },
 	{ "filter", 'f', "GLOB", 0,
 	  "Only devices, or DEVICE/QUEUE, matching GLOB (fnmatch), e.g. 'blk*' or '*/0'", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
@@ -154,16 +174,38 @@ int vtop_parse_fail_on(const char *arg, unsigned int *mask)
 	}
 }
 
+/* A port number, 1 to 65535, in decimal digits only. */
+static int parse_port(const char *arg, char *port, size_t portlen)
+{
+	size_t len = strlen(arg), i;
+	unsigned long p;
+
+	if (!len || len > 5 || len >= portlen)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (!isdigit((unsigned char)arg[i]))
+			return -EINVAL;
+	p = strtoul(arg, NULL, 10);
+	if (p < 1 || p > 65535)
+		return -EINVAL;
+	memcpy(port, arg, len + 1);
+	return 0;
+}
+
 int vtop_parse_exporter_addr(const char *arg, char *host, size_t hostlen,
 			     char *port, size_t portlen)
 {
 	const char *colon = strrchr(arg, ':');
 	const char *h = arg;
-	size_t hlen, plen, i;
-	unsigned long p;
+	size_t hlen;
 
-	if (!colon)
-		return -EINVAL;
+	if (!colon) {
+		/* A port alone: loopback only. */
+		if (strlen(VTOP_EXPORTER_HOST_DEFAULT) >= hostlen || parse_port(arg, port, portlen))
+			return -EINVAL;
+		strcpy(host, VTOP_EXPORTER_HOST_DEFAULT);
+		return 0;
+	}
 	hlen = (size_t)(colon - arg);
 	if (hlen && arg[0] == '[') {
 		if (hlen < 3 || arg[hlen - 1] != ']')
@@ -173,18 +215,10 @@ int vtop_parse_exporter_addr(const char *arg, char *host, size_t hostlen,
 	} else if (memchr(arg, ':', hlen) || memchr(arg, ']', hlen) || memchr(arg, '[', hlen)) {
 		return -EINVAL;	/* an IPv6 address needs brackets */
 	}
-	plen = strlen(colon + 1);
-	if (!plen || plen > 5 || hlen >= hostlen || plen >= portlen)
-		return -EINVAL;
-	for (i = 0; i < plen; i++)
-		if (!isdigit((unsigned char)colon[1 + i]))
-			return -EINVAL;
-	p = strtoul(colon + 1, NULL, 10);
-	if (p < 1 || p > 65535)
+	if (hlen >= hostlen || parse_port(colon + 1, port, portlen))
 		return -EINVAL;
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
-	memcpy(port, colon + 1, plen + 1);
 	return 0;
 }
 
@@ -262,8 +296,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_EXPORTER:
 		if (vtop_parse_exporter_addr(arg, opts->exporter_host, sizeof(opts->exporter_host),
 					     opts->exporter_port, sizeof(opts->exporter_port))) {
-			argp_error(state, "invalid --exporter '%s': ADDR:PORT, PORT 1-65535 "
-				   "(e.g. :9100, 127.0.0.1:9100, [::1]:9100)", arg);
+			argp_error(state, "invalid --exporter '%s': [ADDR:]PORT, PORT 1-65535 "
+				   "(e.g. 9100, 127.0.0.1:9100, [::1]:9100, :9100)", arg);
 			return EINVAL;
 		}
 		opts->exporter = true;
@@ -280,6 +314,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_RAW_TP:
 		opts->raw_tp = true;
+		return 0;
+	case OPT_NO_COST:
+		opts->cost = false;
 		return 0;
 	case 'f':
 		if (!arg[0] || strlen(arg) >= sizeof(opts->filter)) {
@@ -336,6 +373,7 @@ int vtop_parse_args(int argc, char **argv, struct vtop_options *opts, FILE *err)
 	opts->states.irq_ms = VTOP_IRQ_MS_DEFAULT;
 	opts->interval_ms = 1000;
 	opts->count = -1;
+	opts->cost = true;
 	rc = argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP, NULL, &ctx);
 	return rc ? VTOP_EXIT_USAGE : VTOP_EXIT_OK;
 }

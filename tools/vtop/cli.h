@@ -31,6 +31,7 @@ enum vtop_format {
 #define VTOP_HOST_MAX		256
 #define VTOP_PORT_MAX		8
 #define VTOP_FILTER_MAX		256
+#define VTOP_EXPORTER_HOST_DEFAULT	"127.0.0.1"	/* for --exporter PORT */
 
 struct vtop_options {
 	bool verbose;
@@ -41,6 +42,7 @@ struct vtop_options {
 	char exporter_port[VTOP_PORT_MAX];
 	struct vtop_state_opts states;
 	bool raw_tp;
+	bool cost;			/* may measure vtop's BPF cost (not --no-cost) */
 	char filter[VTOP_FILTER_MAX];	/* "": everything */
 	uint64_t interval_ms;
 	long long count;		/* intervals to run; < 0: until stopped */
@@ -59,7 +61,11 @@ int vtop_parse_args(int argc, char **argv, struct vtop_options *opts, FILE *err)
  */
 int vtop_exit_status(int err, unsigned int seen, unsigned int fail_on);
 
-/* The pieces, for the parser and its tests. 0 or -EINVAL. */
+/*
+ * The pieces, for the parser and its tests. 0 or -EINVAL.
+ * vtop_parse_exporter_addr: "PORT" (host VTOP_EXPORTER_HOST_DEFAULT),
+ * "HOST:PORT", "[IPV6]:PORT" or ":PORT" (host "": every address).
+ */
 int vtop_parse_interval(const char *arg, uint64_t *ms);
 int vtop_parse_fail_on(const char *arg, unsigned int *mask);
 int vtop_parse_exporter_addr(const char *arg, char *host, size_t hostlen,

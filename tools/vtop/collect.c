@@ -30,13 +30,9 @@ struct vtop_collector {
 	struct ring_buffer *events;
 	int control_fd;			/* /dev/uvdev/control, for queue states */
 	bool use_btf;
-	bool measure_cost;
+	bool measure_cost;		/* may turn BPF_ENABLE_STATS on */
 	int stats_fd;			/* keeps BPF run-time stats on; -1 if off */
-	unsigned long collects;		/* vtop_collect() calls so far */
-	uint64_t win_start_ns;		/* run totals when the open window opened */
-	uint64_t win_start_cnt;
-	uint64_t win_ns;		/* the last closed window */
-	uint64_t win_cnt;
+	struct vtop_cost_meter cost;
 	int ncpus;
 	void *percpu_buf;		/* room for the largest per-CPU value */
 	struct vtop_queue_stats *queue_buf;	/* one queues map value, every CPU */
@@ -86,6 +82,20 @@ static int read_sysfs_u32(const char *dev, const char *attr, uint32_t *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+/* Whether the kernel.bpf_stats_enabled sysctl is on (read, never written). */
+static bool stats_sysctl_on(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
+	int on = 0;
+
+	if (!f)
+		return false;
+	if (fscanf(f, "%d", &on) != 1)
+		on = 0;
+	fclose(f);
+	return on == 1;
 }
 
 /*
@@ -243,6 +253,7 @@ struct vtop_collector *vtop_collector_open(const struct vtop_collect_opts *opts,
 		goto err_destroy;
 	}
 	c->measure_cost = opts->measure_cost;
+	vtop_cost_meter_init(&c->cost, c->measure_cost, stats_sysctl_on());
 	seed_devices(c);
 	return c;
 
@@ -480,10 +491,12 @@ static void collect_msgs(struct vtop_collector *c, struct vtop_snapshot *snap)
 	}
 }
 
-static void collect_cost(struct vtop_collector *c, struct vtop_snapshot *snap)
+/* The run-time counters of vtop's programs, summed. */
+static void read_cost(struct vtop_collector *c, uint64_t *run_ns, uint64_t *runs)
 {
 	struct bpf_program *prog;
 
+	*run_ns = *runs = 0;
 	bpf_object__for_each_program(prog, c->skel->obj) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
@@ -494,28 +507,31 @@ static void collect_cost(struct vtop_collector *c, struct vtop_snapshot *snap)
 		memset(&info, 0, sizeof(info));
 		if (bpf_obj_get_info_by_fd(fd, &info, &len))
 			continue;
-		snap->bpf_run_ns += info.run_time_ns;
-		snap->bpf_run_cnt += info.run_cnt;
+		*run_ns += info.run_time_ns;
+		*runs += info.run_cnt;
 	}
 }
 
-/* Close the measurement window that was open, open the next one when due. */
-static void sample_cost(struct vtop_collector *c, struct vtop_snapshot *snap)
+int vtop_collector_measure(struct vtop_collector *c, bool on)
 {
-	if (c->stats_fd >= 0) {
+	uint64_t run_ns, runs;
+	int err = 0;
+
+	if (on == (c->stats_fd >= 0) || (on && !c->measure_cost))
+		return 0;
+	if (on) {
+		c->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (c->stats_fd < 0) {
+			err = -errno;
+			c->stats_fd = -1;
+		}
+	} else {
 		close(c->stats_fd);
 		c->stats_fd = -1;
-		c->win_ns = snap->bpf_run_ns - c->win_start_ns;
-		c->win_cnt = snap->bpf_run_cnt - c->win_start_cnt;
 	}
-	if (c->measure_cost && c->collects % VTOP_COST_EVERY == 0) {
-		c->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-		c->win_start_ns = snap->bpf_run_ns;
-		c->win_start_cnt = snap->bpf_run_cnt;
-	}
-	c->collects++;
-	snap->bpf_window_ns = c->win_ns;
-	snap->bpf_window_cnt = c->win_cnt;
+	read_cost(c, &run_ns, &runs);
+	vtop_cost_meter_switched(&c->cost, on, err, run_ns, runs);
+	return err;
 }
 
 int vtop_collect(struct vtop_collector *c, struct vtop_snapshot *snap)
@@ -524,6 +540,7 @@ int vtop_collect(struct vtop_collector *c, struct vtop_snapshot *snap)
 	int drops_fd = bpf_map__fd(c->skel->maps.drops);
 	struct timespec mono, wall;
 	size_t cap = 0;
+	uint64_t run_ns, runs;
 	uint32_t slot;
 	int ret;
 
@@ -545,8 +562,9 @@ int vtop_collect(struct vtop_collector *c, struct vtop_snapshot *snap)
 	snap->now_ns = (uint64_t)mono.tv_sec * 1000000000ULL + mono.tv_nsec;
 	snap->wall_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
 	collect_msgs(c, snap);
-	collect_cost(c, snap);
-	sample_cost(c, snap);
+	read_cost(c, &run_ns, &runs);
+	vtop_cost_meter_read(&c->cost, run_ns, runs, snap->now_ns);
+	snap->cost = c->cost.fig;
 	for (slot = 0; slot < VTOP_LC_MAX; slot++)
 		lookup_percpu_sum(c, lc_fd, &slot, &snap->lifecycle[slot], 1);
 	for (slot = 0; slot < VTOP_DROP_KINDS; slot++)

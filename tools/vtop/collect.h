@@ -14,16 +14,8 @@ struct vtop_collector;
 
 struct vtop_collect_opts {
 	bool force_raw_tp;		/* raw_tp even when module BTF exists */
-	bool measure_cost;		/* BPF_ENABLE_STATS for bpf_run_ns */
+	bool measure_cost;		/* may turn BPF_ENABLE_STATS on (not --no-cost) */
 };
-
-/*
- * Measuring the programs' run time costs every event two clock reads, so it
- * is sampled: the stats are on during one interval in VTOP_COST_EVERY (the
- * first, then every VTOP_COST_EVERY-th), and a snapshot carries the totals
- * of the last closed window.
- */
-#define VTOP_COST_EVERY		10
 
 typedef void (*vtop_event_fn)(const struct vtop_event *ev, void *ctx);
 
@@ -40,6 +32,14 @@ const char *vtop_collector_mode(const struct vtop_collector *c);
 
 /* Read the maps into @snap (freed with vtop_snapshot_free). 0 or -errno. */
 int vtop_collect(struct vtop_collector *c, struct vtop_snapshot *snap);
+
+/*
+ * Measure vtop's BPF cost (see cost.h) from now on, or stop: holds a
+ * BPF_ENABLE_STATS descriptor open or closes it. Snapshots carry the
+ * figure. 0, or -errno when the kernel refused (the figure says so too);
+ * never turns the stats on without measure_cost.
+ */
+int vtop_collector_measure(struct vtop_collector *c, bool on);
 
 /* Deliver the events waiting in the ring buffer; returns how many. */
 int vtop_collect_events(struct vtop_collector *c, vtop_event_fn fn, void *ctx);

@@ -1,301 +1,223 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The Prometheus exporter's HTTP server (see exporter.h).
+ * The Prometheus exporter's HTTP server (see exporter.h), on libmicrohttpd.
+ * vtop opens the listening socket itself (so a failure names its cause
+ * and the address) and hands it to libmicrohttpd, which closes it on stop.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+
+#include <microhttpd.h>
 
 #include "exporter.h"
 #include "prom.h"
 
-struct vtop_exporter {
-	int listen_fd;
-	int wake_rd;			/* readable once stop is asked */
-	int wake_wr;
-	unsigned int port;
-	pthread_t thread;
-	bool running;
-	pthread_mutex_t lock;		/* guards body and body_len */
-	char *body;
-	size_t body_len;
+#define LISTEN_BACKLOG	64
+
+static const char index_page[] =
+	"<!DOCTYPE html>\n"
+	"<html><head><title>vtop exporter</title></head><body>\n"
+	"<h1>vtop exporter</h1>\n"
+	"<p>Prometheus metrics of the uvdev devices and queues: "
+	"<a href=\"/metrics\">/metrics</a></p>\n"
+	"</body></html>\n";
+static const char not_found_text[] = "404 Not Found: the metrics are on /metrics\n";
+static const char not_allowed_text[] = "405 Method Not Allowed: GET or HEAD\n";
+static const char no_sample_text[] = "503 Service Unavailable: no sample yet\n";
+static const char no_memory_text[] = "500 Internal Server Error: out of memory\n";
+
+/* A published body, shared by the responses that send it. */
+struct body {
+	atomic_uint refs;
+	size_t len;
+	char *data;
 };
 
-static int64_t now_ms(void)
+struct vtop_exporter {
+	struct MHD_Daemon *daemon;
+	unsigned int port;
+	char address[INET6_ADDRSTRLEN + 16];	/* "127.0.0.1:9464", "[::]:9464" */
+	pthread_mutex_t lock;		/* guards body and log */
+	struct body *body;		/* NULL until the first publication */
+	char log[256];			/* libmicrohttpd's last message */
+	/* Fixed answers, made once. */
+	struct MHD_Response *index;
+	struct MHD_Response *not_found;
+	struct MHD_Response *not_allowed;
+	struct MHD_Response *no_sample;
+	struct MHD_Response *no_memory;
+};
+
+static void body_put(void *cls)
 {
-	struct timespec ts;
+	struct body *b = cls;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Wait until @fd is ready for @events, stop is asked, or @deadline_ms
- * passes. 0 when ready, -1 otherwise.
- */
-static int wait_fd(struct vtop_exporter *e, int fd, short events, int64_t deadline_ms)
-{
-	for (;;) {
-		struct pollfd fds[2] = {
-			{ .fd = fd, .events = events },
-			{ .fd = e->wake_rd, .events = POLLIN },
-		};
-		int64_t left = deadline_ms - now_ms();
-		int n;
-
-		if (left <= 0)
-			return -1;
-		n = poll(fds, 2, (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || fds[1].revents)
-			return -1;
-		if (fds[0].revents & (events | POLLHUP | POLLERR))
-			return 0;
+	if (b && atomic_fetch_sub(&b->refs, 1) == 1) {
+		free(b->data);
+		free(b);
 	}
 }
 
-/* The end of the request head in @buf, or NULL while it is incomplete. */
-static const char *head_end(const char *buf)
+static void on_log(void *cls, const char *fmt, va_list ap)
 {
-	const char *end = strstr(buf, "\r\n\r\n");
-
-	return end ? end : strstr(buf, "\n\n");
-}
-
-/*
- * Read the request head into @buf (NUL-terminated). 0 when complete (or
- * the client stopped sending after at least one line), -E2BIG when it
- * does not fit, -1 on timeout or error.
- */
-static int read_request(struct vtop_exporter *e, int fd, char *buf, size_t size)
-{
-	int64_t deadline = now_ms() + VTOP_EXPORTER_READ_MS;
-	size_t len = 0;
-
-	buf[0] = '\0';
-	while (!head_end(buf)) {
-		ssize_t n;
-
-		if (len + 1 >= size)
-			return -E2BIG;
-		if (wait_fd(e, fd, POLLIN, deadline))
-			return -1;
-		n = recv(fd, buf + len, size - 1 - len, 0);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			return strchr(buf, '\n') ? 0 : -1;
-		len += (size_t)n;
-		buf[len] = '\0';
-	}
-	return 0;
-}
-
-static int send_all(struct vtop_exporter *e, int fd, const char *data, size_t len,
-		    int64_t deadline)
-{
-	while (len) {
-		ssize_t n = send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			if (wait_fd(e, fd, POLLOUT, deadline))
-				return -1;
-			continue;
-		}
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void respond(struct vtop_exporter *e, int fd, const char *status,
-		    const char *type, const char *extra_headers,
-		    const char *body, size_t len, bool head_only)
-{
-	int64_t deadline = now_ms() + VTOP_EXPORTER_WRITE_MS;
-	char head[512];
-	int n;
-
-	n = snprintf(head, sizeof(head),
-		     "HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
-		     "Connection: close\r\n\r\n", status, type, len, extra_headers);
-	if (n < 0 || (size_t)n >= sizeof(head))
-		return;
-	if (send_all(e, fd, head, (size_t)n, deadline))
-		return;
-	if (!head_only)
-		send_all(e, fd, body, len, deadline);
-}
-
-static void respond_text(struct vtop_exporter *e, int fd, const char *status,
-			 const char *extra_headers, bool head_only)
-{
-	char body[128];
-	int n = snprintf(body, sizeof(body), "%s\n", status);
-
-	respond(e, fd, status, "text/plain; charset=utf-8", extra_headers, body,
-		n > 0 ? (size_t)n : 0, head_only);
-}
-
-static void serve_metrics(struct vtop_exporter *e, int fd, bool head_only)
-{
-	char *copy = NULL;
-	size_t len = 0;
-	bool have = false;
+	struct vtop_exporter *e = cls;
+	size_t len;
 
 	pthread_mutex_lock(&e->lock);
-	if (e->body) {
-		have = true;
-		len = e->body_len;
-		copy = malloc(len ? len : 1);
-		if (copy)
-			memcpy(copy, e->body, len);
-	}
+	vsnprintf(e->log, sizeof(e->log), fmt, ap);
+	len = strlen(e->log);
+	while (len && e->log[len - 1] == '\n')
+		e->log[--len] = '\0';
 	pthread_mutex_unlock(&e->lock);
-
-	if (!have)
-		respond_text(e, fd, "503 Service Unavailable", "", head_only);
-	else if (!copy)
-		respond_text(e, fd, "500 Internal Server Error", "", head_only);
-	else
-		respond(e, fd, "200 OK", VTOP_PROM_CONTENT_TYPE, "", copy, len, head_only);
-	free(copy);
 }
 
-static void handle_client(struct vtop_exporter *e, int fd)
+static enum MHD_Result answer_metrics(struct vtop_exporter *e, struct MHD_Connection *conn)
 {
-	char buf[VTOP_EXPORTER_REQUEST_MAX + 1];
-	char method[16], target[256], version[16];
-	bool head_only;
-	char *query;
-	int err;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	struct body *b;
 
-	err = read_request(e, fd, buf, sizeof(buf));
-	if (err == -E2BIG) {
-		respond_text(e, fd, "431 Request Header Fields Too Large", "", false);
-		return;
+	pthread_mutex_lock(&e->lock);
+	b = e->body;
+	if (b)
+		atomic_fetch_add(&b->refs, 1);
+	pthread_mutex_unlock(&e->lock);
+	if (!b)
+		return MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, e->no_sample);
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data,
+								      body_put, b);
+	if (!resp) {
+		body_put(b);
+		return MHD_queue_response(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, e->no_memory);
 	}
-	if (err)
-		return;
-	if (sscanf(buf, "%15s %255s %15s", method, target, version) != 3 ||
-	    strncmp(version, "HTTP/", 5)) {
-		respond_text(e, fd, "400 Bad Request", "", false);
-		return;
-	}
-	head_only = !strcmp(method, "HEAD");
-	if (strcmp(method, "GET") && !head_only) {
-		respond_text(e, fd, "405 Method Not Allowed", "Allow: GET, HEAD\r\n", false);
-		return;
-	}
-	query = strchr(target, '?');
-	if (query)
-		*query = '\0';
-	if (strcmp(target, "/metrics")) {
-		respond_text(e, fd, "404 Not Found", "", head_only);
-		return;
-	}
-	serve_metrics(e, fd, head_only);
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				    VTOP_PROM_CONTENT_TYPE) == MHD_YES)
+		ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	else
+		ret = MHD_queue_response(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, e->no_memory);
+	MHD_destroy_response(resp);	/* the connection holds its own reference */
+	return ret;
 }
 
 /*
- * Close after the answer without losing it: a client still sending (a
- * request too large) would otherwise get a reset instead of the answer.
- * Bounded by time and size.
+ * libmicrohttpd's access handler. The first call for a request comes with
+ * its head only: a GET or HEAD is answered on the next call, once its
+ * (empty) body is read, so that the connection can serve the next request
+ * (Prometheus keeps it alive). Any other method is answered at once, its
+ * body unread, and the connection closes after the answer.
  */
-static void linger_close(struct vtop_exporter *e, int fd)
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version,
+			      const char *upload_data, size_t *upload_data_size,
+			      void **req_cls)
 {
-	int64_t deadline = now_ms() + VTOP_EXPORTER_LINGER_MS;
-	size_t drained = 0;
-	char buf[1024];
+	static int head_seen;
+	struct vtop_exporter *e = cls;
 
-	shutdown(fd, SHUT_WR);
-	while (drained < VTOP_EXPORTER_REQUEST_MAX * 8 && !wait_fd(e, fd, POLLIN, deadline)) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			break;
-		drained += (size_t)n;
+	(void)version;
+	(void)upload_data;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, e->not_allowed);
+	if (!*req_cls) {
+		*req_cls = &head_seen;
+		return MHD_YES;
 	}
-	close(fd);
+	*upload_data_size = 0;
+	/* The URL comes without its query string. */
+	if (!strcmp(url, "/metrics"))
+		return answer_metrics(e, conn);
+	if (!strcmp(url, "/"))
+		return MHD_queue_response(conn, MHD_HTTP_OK, e->index);
+	return MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, e->not_found);
 }
 
-static void *serve(void *arg)
+static struct MHD_Response *fixed_response(const char *text, const char *type,
+					   const char *allow)
 {
-	struct vtop_exporter *e = arg;
+	struct MHD_Response *r;
 
-	for (;;) {
-		struct pollfd fds[2] = {
-			{ .fd = e->listen_fd, .events = POLLIN },
-			{ .fd = e->wake_rd, .events = POLLIN },
-		};
-		int fd;
-
-		if (poll(fds, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (fds[1].revents)
-			break;
-		if (!(fds[0].revents & POLLIN))
-			continue;
-		fd = accept4(e->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		handle_client(e, fd);
-		linger_close(e, fd);
+	r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return NULL;
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
+	    (allow && MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES)) {
+		MHD_destroy_response(r);
+		return NULL;
 	}
-	return NULL;
+	return r;
 }
 
-static int listen_on(const char *host, const char *port, unsigned int *bound_port,
+static int make_responses(struct vtop_exporter *e)
+{
+	static const char text[] = "text/plain; charset=utf-8";
+
+	e->index = fixed_response(index_page, "text/html; charset=utf-8", NULL);
+	e->not_found = fixed_response(not_found_text, text, NULL);
+	e->not_allowed = fixed_response(not_allowed_text, text, "GET, HEAD");
+	e->no_sample = fixed_response(no_sample_text, text, NULL);
+	e->no_memory = fixed_response(no_memory_text, text, NULL);
+	if (!e->index || !e->not_found || !e->not_allowed || !e->no_sample || !e->no_memory)
+		return -ENOMEM;
+	return 0;
+}
+
+static void destroy_response(struct MHD_Response *r)
+{
+	if (r)
+		MHD_destroy_response(r);
+}
+
+/*
+ * A listening socket on the first address of @host (NULL: the wildcard of
+ * @family) that takes it. @dual: an IPv6 socket takes IPv4 too. The
+ * descriptor, or -errno with the reason in @err.
+ */
+static int listen_on(const char *host, int family, bool dual, const char *port,
 		     char *err, size_t errlen)
 {
 	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
+		.ai_family = family,
 		.ai_socktype = SOCK_STREAM,
 		.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
 	};
+	const char *shown = host ? host : family == AF_INET6 ? "::" : "0.0.0.0";
 	struct addrinfo *res = NULL, *ai;
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
-	int fd = -1, gai, saved = 0;
+	int fd = -1, gai, saved = EADDRNOTAVAIL;
 
-	gai = getaddrinfo(host && host[0] ? host : NULL, port, &hints, &res);
+	gai = getaddrinfo(host, port, &hints, &res);
 	if (gai) {
-		snprintf(err, errlen, "cannot resolve '%s': %s", host ? host : "", gai_strerror(gai));
-		return -1;
+		snprintf(err, errlen, "cannot resolve '%s': %s", shown,
+			 gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
+		return gai == EAI_FAMILY || gai == EAI_ADDRFAMILY ? -EAFNOSUPPORT : -EINVAL;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
-		int one = 1;
+		int one = 1, v6only = !dual;
 
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			    ai->ai_protocol);
 		if (fd < 0) {
 			saved = errno;
 			continue;
 		}
 		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
-		    bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 16) == 0)
+		    (ai->ai_family != AF_INET6 ||
+		     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) == 0) &&
+		    bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, LISTEN_BACKLOG) == 0)
 			break;
 		saved = errno;
 		close(fd);
@@ -303,17 +225,40 @@ static int listen_on(const char *host, const char *port, unsigned int *bound_por
 	}
 	freeaddrinfo(res);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot listen on %s:%s: %s", host ? host : "", port,
-			 strerror(saved ? saved : EADDRNOTAVAIL));
-		return -1;
-	}
-	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0) {
-		if (ss.ss_family == AF_INET)
-			*bound_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		else if (ss.ss_family == AF_INET6)
-			*bound_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		snprintf(err, errlen, "cannot listen on %s%s%s:%s: %s",
+			 strchr(shown, ':') ? "[" : "", shown, strchr(shown, ':') ? "]" : "",
+			 port, strerror(saved));
+		return -saved;
 	}
 	return fd;
+}
+
+/* Every address: IPv6 and IPv4 on one socket, or IPv4 alone without IPv6. */
+static int listen_everywhere(const char *port, char *err, size_t errlen)
+{
+	int fd = listen_on(NULL, AF_INET6, true, port, err, errlen);
+
+	if (fd == -EAFNOSUPPORT || fd == -EADDRNOTAVAIL)
+		fd = listen_on(NULL, AF_INET, false, port, err, errlen);
+	return fd;
+}
+
+/* The port and the address ("[v6]:port" or "v4:port") @fd listens on. */
+static void bound_address(struct vtop_exporter *e, int fd)
+{
+	char host[INET6_ADDRSTRLEN], port[8];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) ||
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port, sizeof(port),
+			NI_NUMERICHOST | NI_NUMERICSERV)) {
+		snprintf(e->address, sizeof(e->address), "?");
+		return;
+	}
+	e->port = (unsigned int)strtoul(port, NULL, 10);
+	snprintf(e->address, sizeof(e->address), ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+		 host, port);
 }
 
 struct vtop_exporter *vtop_exporter_start(const char *host, const char *port,
@@ -321,35 +266,44 @@ struct vtop_exporter *vtop_exporter_start(const char *host, const char *port,
 {
 	struct vtop_exporter *e;
 	sigset_t all, old;
-	int pipefd[2];
-	int rc;
+	int fd;
 
 	e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	e->listen_fd = e->wake_rd = e->wake_wr = -1;
 	pthread_mutex_init(&e->lock, NULL);
-	e->listen_fd = listen_on(host, port, &e->port, err, errlen);
-	if (e->listen_fd < 0)
-		goto cleanup;
-	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK)) {
-		snprintf(err, errlen, "cannot create a pipe: %s", strerror(errno));
+	if (make_responses(e)) {
+		snprintf(err, errlen, "out of memory");
 		goto cleanup;
 	}
-	e->wake_rd = pipefd[0];
-	e->wake_wr = pipefd[1];
+	fd = host && host[0] ? listen_on(host, AF_UNSPEC, false, port, err, errlen) :
+		listen_everywhere(port, err, errlen);
+	if (fd < 0)
+		goto cleanup;
+	bound_address(e, fd);
 	/* Signals are for the sampler: the server thread blocks them all. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&e->thread, NULL, serve, e);
+	e->daemon = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
+				     0, NULL, NULL, answer, e,
+				     MHD_OPTION_EXTERNAL_LOGGER, on_log, e,
+				     MHD_OPTION_LISTEN_SOCKET, fd,
+				     MHD_OPTION_CONNECTION_TIMEOUT,
+				     (unsigned int)VTOP_EXPORTER_TIMEOUT_S,
+				     MHD_OPTION_CONNECTION_LIMIT,
+				     (unsigned int)VTOP_EXPORTER_CONNECTIONS,
+				     MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		snprintf(err, errlen, "cannot start the exporter thread: %s", strerror(rc));
+	if (!e->daemon) {
+		snprintf(err, errlen, "cannot start the HTTP server (libmicrohttpd): %s",
+			 e->log[0] ? e->log : "no reason given");
+		/* Whether it closed the socket depends on where it failed. */
+		if (fcntl(fd, F_GETFD) >= 0)
+			close(fd);
 		goto cleanup;
 	}
-	e->running = true;
 	return e;
 
 cleanup:
@@ -362,37 +316,41 @@ unsigned int vtop_exporter_port(const struct vtop_exporter *e)
 	return e->port;
 }
 
-void vtop_exporter_publish(struct vtop_exporter *e, char *body, size_t len)
+const char *vtop_exporter_address(const struct vtop_exporter *e)
 {
-	char *old;
+	return e->address;
+}
 
+void vtop_exporter_publish(struct vtop_exporter *e, char *data, size_t len)
+{
+	struct body *b = malloc(sizeof(*b)), *old;
+
+	if (!b) {
+		free(data);
+		return;
+	}
+	atomic_init(&b->refs, 1);
+	b->len = len;
+	b->data = data;
 	pthread_mutex_lock(&e->lock);
 	old = e->body;
-	e->body = body;
-	e->body_len = len;
+	e->body = b;
 	pthread_mutex_unlock(&e->lock);
-	free(old);
+	body_put(old);
 }
 
 void vtop_exporter_stop(struct vtop_exporter *e)
 {
 	if (!e)
 		return;
-	if (e->running) {
-		ssize_t n;
-
-		do {
-			n = write(e->wake_wr, "x", 1);
-		} while (n < 0 && errno == EINTR);
-		pthread_join(e->thread, NULL);
-	}
-	if (e->listen_fd >= 0)
-		close(e->listen_fd);
-	if (e->wake_rd >= 0)
-		close(e->wake_rd);
-	if (e->wake_wr >= 0)
-		close(e->wake_wr);
+	if (e->daemon)
+		MHD_stop_daemon(e->daemon);
+	destroy_response(e->index);
+	destroy_response(e->not_found);
+	destroy_response(e->not_allowed);
+	destroy_response(e->no_sample);
+	destroy_response(e->no_memory);
+	body_put(e->body);
 	pthread_mutex_destroy(&e->lock);
-	free(e->body);
 	free(e);
 }

@@ -14,6 +14,7 @@
 
 #include <uapi/uvdev.h>
 
+#include "cost.h"
 #include "vtop.h"
 
 /*
@@ -54,10 +55,7 @@ struct vtop_snapshot {
 	size_t ndevs;
 	struct vtop_queue_snap *queues;	/* sorted by (dev, queue) */
 	size_t nqueues;
-	uint64_t bpf_run_ns;		/* vtop's own BPF programs, cumulative */
-	uint64_t bpf_run_cnt;		/* (counted only while measured, see collect.h) */
-	uint64_t bpf_window_ns;		/* the last measurement window: run time */
-	uint64_t bpf_window_cnt;	/* and runs; 0 before the first one closed */
+	struct vtop_cost cost;		/* vtop's own BPF cost, at the last measurement */
 	uint64_t lifecycle[VTOP_LC_MAX];
 	uint64_t drops[VTOP_DROP_KINDS];	/* cumulative, see enum vtop_drop */
 };

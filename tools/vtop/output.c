@@ -311,6 +311,21 @@ static void json_event(struct json *j, const struct vtop_view *v,
 	json_close(j, '}');
 }
 
+/* vtop's own BPF: its cost per event. */
+static void json_bpf(struct json *j, const struct vtop_view *v)
+{
+	char note[128];
+
+	json_key(j, "bpf");
+	json_open(j, '{');
+	json_cstr(j, "cost", vtop_cost_state_name(v->cost.state));
+	json_fixed_or_null(j, "ns_per_event", vtop_cost_ns_per_event(&v->cost));
+	json_u64(j, "events_measured", v->cost.state == VTOP_COST_MEASURED ? v->cost.runs : 0);
+	json_bool(j, "stats_on_elsewhere", v->cost.elsewhere);
+	json_cstr(j, "cost_note", vtop_cost_describe(&v->cost, note, sizeof(note)));
+	json_close(j, '}');
+}
+
 int vtop_output_json(FILE *out, const struct vtop_view *v,
 		     const struct vtop_event_batch *events, const char *mode)
 {
@@ -322,12 +337,7 @@ int vtop_output_json(FILE *out, const struct vtop_view *v,
 	json_i64(&j, "time_ms", v->wall_ms);
 	json_fixed(&j, "interval_ms", (double)v->interval_ns / 1e6);
 	json_cstr(&j, "mode", mode);
-	json_key(&j, "bpf");
-	json_open(&j, '{');
-	json_u64(&j, "run_ns_total", v->bpf_run_ns);
-	json_u64(&j, "runs_total", v->bpf_run_cnt);
-	json_fixed_or_null(&j, "ns_per_run", v->bpf_ns_per_run);
-	json_close(&j, '}');
+	json_bpf(&j, v);
 	json_key(&j, "lifecycle");
 	json_open(&j, '{');
 	json_u64(&j, "dev_create", v->lifecycle[VTOP_LC_DEV_CREATE]);

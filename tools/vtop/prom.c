@@ -12,6 +12,7 @@
 #include "hist.h"
 #include "names.h"
 #include "prom.h"
+#include "version.h"
 
 void vtop_prom_put_seconds(FILE *out, uint64_t ns)
 {
@@ -61,11 +62,25 @@ static void value_seconds(FILE *out, uint64_t ns)
 }
 
 /*
- * Buckets for the log2 slots below this one (up to 2^40 - 1 ns, 18 min);
- * the slower slots are only in +Inf. It keeps the series per histogram
- * few and fixed.
+ * Buckets: the first one ends at the first log2 slot that reaches 1 us
+ * (slot 9, up to 1023 ns) and counts every faster slot too: each uvdev
+ * latency spans a wake-up of user space or a work item, never less than
+ * a microsecond, so finer buckets would be series that stay at zero. Then
+ * one bucket per slot up to slot 39 (2^40 - 1 ns, 18 min); slower slots
+ * count only in +Inf. It keeps the series per histogram few and fixed.
  */
-#define BUCKET_SLOTS	(VTOP_HIST_SLOTS - 1 < 40 ? VTOP_HIST_SLOTS - 1 : 40)
+#define BUCKET_FIRST	9
+#define BUCKET_LAST	(VTOP_HIST_SLOTS - 2 < 39 ? VTOP_HIST_SLOTS - 2 : 39)
+_Static_assert((1ULL << BUCKET_FIRST) < 1000 && (2ULL << BUCKET_FIRST) > 1000,
+	       "the first bucket is the first slot that reaches 1 us");
+
+static void bucket_labels(FILE *out, const char *name, const struct vtop_dev_row *d,
+			  const struct vtop_queue_row *q, const char *type)
+{
+	series(out, name, "_bucket", d, q);
+	if (type)
+		label(out, "type", type);
+}
 
 /*
  * A log2 histogram as cumulative buckets: slot i holds integer
@@ -78,20 +93,18 @@ static void histogram(FILE *out, const char *name, const struct vtop_dev_row *d,
 	uint64_t cumulative = 0;
 	unsigned int i;
 
-	for (i = 0; i < BUCKET_SLOTS; i++) {
+	for (i = 0; i < BUCKET_FIRST; i++)
 		cumulative += slots[i];
-		series(out, name, "_bucket", d, q);
-		if (type)
-			label(out, "type", type);
+	for (i = BUCKET_FIRST; i <= BUCKET_LAST; i++) {
+		cumulative += slots[i];
+		bucket_labels(out, name, d, q, type);
 		fputs(",le=\"", out);
 		vtop_prom_put_seconds(out, hist_slot_high(i));
 		fprintf(out, "\"} %" PRIu64 "\n", cumulative);
 	}
 	for (; i < VTOP_HIST_SLOTS; i++)
 		cumulative += slots[i];
-	series(out, name, "_bucket", d, q);
-	if (type)
-		label(out, "type", type);
+	bucket_labels(out, name, d, q, type);
 	fprintf(out, ",le=\"+Inf\"} %" PRIu64 "\n", cumulative);
 	series(out, name, "_sum", d, q);
 	if (type)
@@ -103,26 +116,45 @@ static void histogram(FILE *out, const char *name, const struct vtop_dev_row *d,
 	value_u64(out, cumulative);
 }
 
-static void global_metrics(FILE *out, const struct vtop_view *v, const char *mode)
+/* A gauge with one label, always 1: what vtop is. */
+static void info_gauge(FILE *out, const char *name, const char *help, const char *key,
+		       const char *value)
 {
+	family(out, name, "gauge", help);
+	fprintf(out, "%s{%s=", name, key);
+	vtop_put_prom_label(out, value, strlen(value));
+	fputs("} 1\n", out);
+}
+
+/* vtop itself: what it is, when it last sampled, its own cost. */
+static void self_metrics(FILE *out, const struct vtop_view *v, const char *mode)
+{
+	double ns = vtop_cost_ns_per_event(&v->cost);
 	unsigned int i;
 
-	family(out, "vtop_info", "gauge", "vtop's attach mode (tp_btf or raw_tp); always 1.");
-	fputs("vtop_info{mode=", out);
-	vtop_put_prom_label(out, mode, strlen(mode));
-	fputs("} 1\n", out);
-	family(out, "vtop_bpf_run_seconds_total", "counter",
-	       "Time spent in vtop's own BPF programs.");
-	fputs("vtop_bpf_run_seconds_total ", out);
-	vtop_prom_put_seconds(out, v->bpf_run_ns);
-	fputc('\n', out);
-	family(out, "vtop_bpf_runs_total", "counter", "Runs of vtop's own BPF programs.");
-	fprintf(out, "vtop_bpf_runs_total %" PRIu64 "\n", v->bpf_run_cnt);
+	info_gauge(out, "vtop_build_info", "vtop's version; always 1.", "version",
+		   VTOP_VERSION);
+	info_gauge(out, "vtop_attach_mode", "How vtop's BPF programs are attached "
+		   "(tp_btf, or raw_tp without module BTF); always 1.", "mode", mode);
+	family(out, "vtop_last_sample_timestamp_seconds", "gauge",
+	       "When vtop last read its BPF maps (Unix time).");
+	fprintf(out, "vtop_last_sample_timestamp_seconds %" PRId64 ".%03" PRId64 "\n",
+		v->wall_ms / 1000, v->wall_ms % 1000);
+	family(out, "vtop_bpf_seconds_per_event", "gauge",
+	       "Run time of vtop's BPF programs per uvdev event, at the last measurement "
+	       "(a gauge: do not rate() it); absent until one.");
+	if (ns >= 0)
+		fprintf(out, "vtop_bpf_seconds_per_event %.6e\n", ns / 1e9);
 	family(out, "vtop_drops_total", "counter",
-	       "What vtop could not record because a map or its ring buffer was full.");
+	       "What vtop could not record: a map or its ring buffer was full, "
+	       "or memory for an entry was short.");
 	for (i = 0; i < VTOP_DROP_KINDS; i++)
 		fprintf(out, "vtop_drops_total{kind=\"%s\"} %" PRIu64 "\n",
 			vtop_drop_name(i), v->drops[i]);
+}
+
+static void global_metrics(FILE *out, const struct vtop_view *v)
+{
 	family(out, "uvdev_devices_created_total", "counter",
 	       "uvdev devices created since vtop attached.");
 	fprintf(out, "uvdev_devices_created_total %" PRIu64 "\n",
@@ -418,7 +450,8 @@ static void queue_metrics(FILE *out, const struct vtop_view *v)
 
 int vtop_prom_render(FILE *out, const struct vtop_view *v, const char *mode)
 {
-	global_metrics(out, v, mode);
+	self_metrics(out, v, mode);
+	global_metrics(out, v);
 	device_metrics(out, v);
 	queue_metrics(out, v);
 	return ferror(out) ? -EIO : 0;

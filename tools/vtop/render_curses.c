@@ -213,10 +213,7 @@ static void draw_summary(struct vtop_screen *s)
 	int x;
 
 	put_clock(clock, sizeof(clock), v->wall_ms);
-	if (v->bpf_ns_per_run >= 0)
-		snprintf(cost, sizeof(cost), "%.0fns/event", v->bpf_ns_per_run);
-	else
-		snprintf(cost, sizeof(cost), "-");
+	vtop_fmt_cost(&v->cost, cost, sizeof(cost));
 	since[0] = '\0';
 	if (s->cumulative)
 		snprintf(since, sizeof(since), "  [since reset %.0fs]", s->info.since_reset_s);

@@ -26,7 +26,7 @@ static void put_clock(FILE *out, int64_t wall_ms)
 static void put_summary(FILE *out, const struct vtop_view *v,
 			const struct vtop_render_info *info)
 {
-	char kicks[16], irqs[16], msgs[16];
+	char kicks[16], irqs[16], msgs[16], cost[32];
 
 	vtop_fmt_rate(v->kicks_ps, kicks, sizeof(kicks));
 	vtop_fmt_rate(v->irqs_ps, irqs, sizeof(irqs));
@@ -34,11 +34,7 @@ static void put_summary(FILE *out, const struct vtop_view *v,
 	put_clock(out, v->wall_ms);
 	fprintf(out, "  interval %.2fs  devices %zu  queues %zu  kicks/s %s  IRQs/s %s  msgs/s %s",
 		(double)v->interval_ns / 1e9, v->ndevs, v->nqueues, kicks, irqs, msgs);
-	if (v->bpf_ns_per_run >= 0)
-		fprintf(out, "  BPF %.0fns/event", v->bpf_ns_per_run);
-	else
-		fputs("  BPF -", out);
-	fprintf(out, " (%s)\n", info->mode);
+	fprintf(out, "  BPF %s (%s)\n", vtop_fmt_cost(&v->cost, cost, sizeof(cost)), info->mode);
 }
 
 int vtop_render_text(FILE *out, const struct vtop_view *v,

@@ -133,6 +133,25 @@ void vtop_fmt_duration(uint64_t ns, char *buf, size_t len)
 	}
 }
 
+const char *vtop_fmt_cost(const struct vtop_cost *c, char *buf, size_t len)
+{
+	switch (c->state) {
+	case VTOP_COST_MEASURED:
+		snprintf(buf, len, "%.0fns/event", vtop_cost_ns_per_event(c));
+		break;
+	case VTOP_COST_OFF:
+		snprintf(buf, len, "off");
+		break;
+	case VTOP_COST_UNAVAILABLE:
+		snprintf(buf, len, "n/a");
+		break;
+	default:
+		snprintf(buf, len, "-");
+		break;
+	}
+	return buf;
+}
+
 void vtop_fmt_rate(double v, char *buf, size_t len)
 {
 	static const char *const suffixes[] = { "k", "M", "G", "T" };

@@ -68,6 +68,8 @@ int vtop_table_queue(const struct vtop_table *t, const struct vtop_dev_row *d,
 void vtop_fmt_duration(uint64_t ns, char *buf, size_t len);
 /* "0", "2.5", "123", "4567", "12.3k", "1.2M". */
 void vtop_fmt_rate(double v, char *buf, size_t len);
+/* vtop's BPF cost for the header: "312ns/event", "-" (none yet), "off", "n/a". */
+const char *vtop_fmt_cost(const struct vtop_cost *c, char *buf, size_t len);
 
 enum vtop_sort {
 	VTOP_SORT_NAME,

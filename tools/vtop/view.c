@@ -335,22 +335,11 @@ static void fill_header(struct vtop_view *v, const struct vtop_snapshot *older,
 {
 	v->now_ns = newer->now_ns;
 	v->wall_ms = newer->wall_ms;
-	v->bpf_run_ns = newer->bpf_run_ns;
-	v->bpf_run_cnt = newer->bpf_run_cnt;
+	v->cost = newer->cost;
 	memcpy(v->lifecycle, newer->lifecycle, sizeof(v->lifecycle));
 	memcpy(v->drops, newer->drops, sizeof(v->drops));
-	v->bpf_ns_per_run = -1;
-	if (!older)
-		return;
-	if (newer->now_ns > older->now_ns)
+	if (older && newer->now_ns > older->now_ns)
 		v->interval_ns = newer->now_ns - older->now_ns;
-	if (newer->bpf_run_cnt > older->bpf_run_cnt && newer->bpf_run_ns >= older->bpf_run_ns)
-		v->bpf_ns_per_run = (double)(newer->bpf_run_ns - older->bpf_run_ns) /
-				    (double)(newer->bpf_run_cnt - older->bpf_run_cnt);
-	else if (newer->bpf_window_cnt)
-		/* Not measured in this interval: the last measurement stands. */
-		v->bpf_ns_per_run = (double)newer->bpf_window_ns /
-				    (double)newer->bpf_window_cnt;
 }
 
 int vtop_view_build(struct vtop_view *v, const struct vtop_snapshot *older,

@@ -96,9 +96,7 @@ struct vtop_view {
 	uint64_t now_ns;		/* the newer snapshot's */
 	int64_t wall_ms;
 	uint64_t interval_ns;		/* newer - older; 0 without an older one */
-	uint64_t bpf_run_ns;		/* totals */
-	uint64_t bpf_run_cnt;
-	double bpf_ns_per_run;		/* over the interval; < 0: no run */
+	struct vtop_cost cost;		/* vtop's own BPF cost, the newer snapshot's */
 	uint64_t lifecycle[VTOP_LC_MAX];
 	uint64_t drops[VTOP_DROP_KINDS];	/* cumulative, see enum vtop_drop */
 	double kicks_ps;		/* over every device */

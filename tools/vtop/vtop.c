@@ -45,6 +45,7 @@ struct run {
 	struct vtop_event_batch events;
 	uint64_t interval_ms;
 	int64_t baseline_ms;		/* monotonic time of the baseline */
+	unsigned long intervals;	/* sampled so far */
 	unsigned int states_seen;
 	bool csv_header_done;
 };
@@ -241,6 +242,20 @@ static int emit(struct run *r, struct vtop_view *v, const struct vtop_snapshot *
 	return err;
 }
 
+/*
+ * Measure vtop's own BPF cost in the interval that starts now, or not
+ * (see cost.h). A refusal is in the figure; -v also says it here.
+ */
+static void plan_cost(struct run *r)
+{
+	bool on = r->opts.cost && vtop_cost_due(&r->prev.cost, r->intervals);
+	int err = vtop_collector_measure(r->collector, on);
+
+	if (err && r->opts.verbose)
+		fprintf(stderr, "vtop: cannot measure vtop's BPF cost: BPF_ENABLE_STATS: %s\n",
+			strerror(-err));
+}
+
 /* One interval ends: collect, build, output. */
 static int sample(struct run *r)
 {
@@ -281,6 +296,7 @@ cleanup:
 	vtop_event_batch_reset(&r->events);
 	vtop_snapshot_free(&r->prev);
 	r->prev = cur;
+	r->intervals++;
 	return err;
 }
 
@@ -299,6 +315,7 @@ static int reset_baseline(struct run *r)
 		return err;
 	}
 	r->baseline_ms = now_ms();
+	plan_cost(r);
 	return 0;
 }
 
@@ -364,6 +381,7 @@ static int run_loop(struct run *r)
 			return err;
 		if (left > 0 && --left == 0)
 			break;
+		plan_cost(r);
 		deadline += (int64_t)r->interval_ms;
 		if (deadline <= now_ms())
 			deadline = now_ms() + (int64_t)r->interval_ms;
@@ -387,7 +405,10 @@ static enum output_kind pick_output(const struct vtop_options *opts)
 
 static int open_everything(struct run *r)
 {
-	struct vtop_collect_opts copts = { .force_raw_tp = r->opts.raw_tp, .measure_cost = true };
+	struct vtop_collect_opts copts = {
+		.force_raw_tp = r->opts.raw_tp,
+		.measure_cost = r->opts.cost,
+	};
 	char err[256];
 
 	if (!r->opts.raw_tp && access("/sys/kernel/btf/uvdev", F_OK) &&
@@ -411,9 +432,8 @@ static int open_everything(struct run *r)
 			fprintf(stderr, "vtop: exporter: %s\n", err);
 			return -1;
 		}
-		if (r->opts.verbose)
-			fprintf(stderr, "vtop: serving metrics on port %u\n",
-				vtop_exporter_port(r->exporter));
+		fprintf(stderr, "vtop: metrics on http://%s/metrics\n",
+			vtop_exporter_address(r->exporter));
 	}
 	if (r->out == OUT_SCREEN) {
 		r->screen = vtop_screen_open(r->opts.filter, err, sizeof(err));

@@ -5,7 +5,8 @@
 # with vtop attached, alternating A B A B in one VM. Prints one "bench:"
 # line per run, the with/without ratio, and vtop's own BPF cost per event
 # (guest instructions per event under --deterministic, where one guest
-# nanosecond is one instruction; vtop measures it one interval in ten).
+# nanosecond is one instruction; vtop measures its first interval, then
+# one in ten).
 # timeout: 900
 . "$UVDEV_ROOT/tests/vm/lib.sh"
 
@@ -37,8 +38,8 @@ for round in $(seq 1 "$rounds"); do
 	echo "bench: round=$round vtop=on iops=$b"
 	without=$((without + a))
 	with=$((with + b))
-	line=$(grep '"ns_per_run":[0-9]' vtop.json | tail -n 1)
-	echo "bench: round=$round bpf_ns_per_event=$(json_field "$line" ns_per_run)"
+	line=$(grep '"ns_per_event":[0-9]' vtop.json | tail -n 1)
+	echo "bench: round=$round bpf_ns_per_event=$(json_field "$line" ns_per_event)"
 done
 awk -v a="$without" -v b="$with" \
 	'BEGIN { printf "bench: with/without=%.4f loss=%.2f%%\n", b / a, (1 - b / a) * 100 }'
