@@ -30,7 +30,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int fx_setup(void **state)
+static int setup(void **state, uint32_t debug_loops)
 {
 	struct bpf_program *prog;
 	struct fx *fx;
@@ -41,6 +41,7 @@ int fx_setup(void **state)
 	fx->skel = vtop_bpf__open();
 	if (!fx->skel)
 		goto fail;
+	fx->skel->rodata->debug_loops = debug_loops;
 	/* Only the raw_tp entry points load here: tp_btf needs uvdev's BTF. */
 	bpf_object__for_each_program(prog, fx->skel->obj)
 		bpf_program__set_autoload(prog,
@@ -61,6 +62,16 @@ fail:
 	vtop_bpf__destroy(fx->skel);
 	free(fx);
 	return -1;
+}
+
+int fx_setup(void **state)
+{
+	return setup(state, 0);
+}
+
+int fx_setup_debug_loops(void **state)
+{
+	return setup(state, VTOP_DEBUG_LOOPS_MAX);
 }
 
 int fx_teardown(void **state)

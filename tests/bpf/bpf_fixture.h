@@ -47,6 +47,8 @@ struct fx {
 /* cmocka setup and teardown of each test: load the programs, destroy them. */
 int fx_setup(void **state);
 int fx_teardown(void **state);
+/* The same with the debug knob at its maximum (vtop --debug-bpf-loops). */
+int fx_setup_debug_loops(void **state);
 
 /*
  * One call per tracepoint, arguments as in kernel/uvdev/trace.h. Each

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "vtop.h"
 
 const char *argp_program_version = "vtop 0.2";
 
@@ -56,6 +57,7 @@ enum {
 	OPT_IRQ_MS,
 	OPT_RAW_TP,
 	OPT_USAGE,
+	OPT_DEBUG_BPF_LOOPS,
 };
 
 static const struct argp_option options[] = {
@@ -73,6 +75,8 @@ static const struct argp_option options[] = {
 	{ "raw-tp", OPT_RAW_TP, NULL, 0, "Attach raw tracepoints even when module BTF exists", 0 },
 	{ "filter", 'f', "GLOB", 0,
 	  "Only devices, or DEVICE/QUEUE, matching GLOB (fnmatch), e.g. 'blk*' or '*/0'", 0 },
+	/* Deliberate extra work per BPF event, for the perf gate's selftest. */
+	{ "debug-bpf-loops", OPT_DEBUG_BPF_LOOPS, "N", OPTION_HIDDEN, NULL, 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
 	{ "usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1 },
 	{ "version", 'V', NULL, 0, "Show the version", -1 },
@@ -281,6 +285,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_RAW_TP:
 		opts->raw_tp = true;
 		return 0;
+	case OPT_DEBUG_BPF_LOOPS: {
+		long long n;
+
+		if (parse_count(arg, &n) || n > VTOP_DEBUG_LOOPS_MAX) {
+			argp_error(state, "invalid --debug-bpf-loops '%s': from 1 to %d",
+				   arg, VTOP_DEBUG_LOOPS_MAX);
+			return EINVAL;
+		}
+		opts->debug_bpf_loops = (uint32_t)n;
+		return 0;
+	}
 	case 'f':
 		if (!arg[0] || strlen(arg) >= sizeof(opts->filter)) {
 			argp_error(state, "invalid --filter: 1 to %zu characters",

@@ -42,6 +42,7 @@ struct vtop_options {
 	struct vtop_state_opts states;
 	bool raw_tp;
 	char filter[VTOP_FILTER_MAX];	/* "": everything */
+	uint32_t debug_bpf_loops;	/* hidden --debug-bpf-loops (perf gate) */
 	uint64_t interval_ms;
 	long long count;		/* intervals to run; < 0: until stopped */
 	bool exit_now;			/* --help, --usage or --version was answered */

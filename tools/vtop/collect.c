@@ -27,6 +27,7 @@ struct vtop_collector {
 	struct ring_buffer *events;
 	bool use_btf;
 	bool measure_cost;
+	uint32_t debug_loops;
 	int stats_fd;			/* keeps BPF run-time stats on; -1 if off */
 	unsigned long collects;		/* vtop_collect() calls so far */
 	uint64_t win_start_ns;		/* run totals when the open window opened */
@@ -141,6 +142,7 @@ static int load_and_attach(struct vtop_collector *c, char *err, size_t errlen)
 		return ret;
 	}
 	select_entry_points(c->skel, c->use_btf);
+	c->skel->rodata->debug_loops = c->debug_loops;
 	ret = vtop_bpf__load(c->skel);
 	if (ret) {
 		set_err(err, errlen, "cannot load the BPF programs: %s "
@@ -183,6 +185,7 @@ struct vtop_collector *vtop_collector_open(const struct vtop_collect_opts *opts,
 		return NULL;
 	}
 	c->stats_fd = -1;
+	c->debug_loops = opts->debug_loops;
 	c->use_btf = !opts->force_raw_tp && !access("/sys/kernel/btf/uvdev", F_OK);
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0) {

@@ -15,6 +15,7 @@ struct vtop_collector;
 struct vtop_collect_opts {
 	bool force_raw_tp;		/* raw_tp even when module BTF exists */
 	bool measure_cost;		/* BPF_ENABLE_STATS for bpf_run_ns */
+	uint32_t debug_loops;		/* extra loop iterations per event (debug) */
 };
 
 /*

@@ -387,7 +387,11 @@ static enum output_kind pick_output(const struct vtop_options *opts)
 
 static int open_everything(struct run *r)
 {
-	struct vtop_collect_opts copts = { .force_raw_tp = r->opts.raw_tp, .measure_cost = true };
+	struct vtop_collect_opts copts = {
+		.force_raw_tp = r->opts.raw_tp,
+		.measure_cost = true,
+		.debug_loops = r->opts.debug_bpf_loops,
+	};
 	char err[256];
 
 	if (!r->opts.raw_tp && access("/sys/kernel/btf/uvdev", F_OK) &&
