@@ -1,11 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The perf gate's guest side, sourced by tests/perf/gate/*.sh, which run in
-# the deterministic VM (tests/vm/run.sh --deterministic: -icount shift=0,
-# sleep=off, one CPU). There one guest nanosecond is one guest instruction
-# while the CPU is busy; an idle CPU makes the clock jump to the next timer,
-# so every timed window here keeps the CPU busy (the disk is on tmpfs) and
-# nothing in it waits for the host.
+# the deterministic VM (see perf-guest.sh for what its clock means).
 #
 # Each measurement prints "perf-sample: VARIANT METRIC VALUE"; gate.sh takes
 # the median of the repetitions and compares it with tests/perf/baseline.txt.
@@ -13,12 +9,13 @@
 # Metrics (all guest instructions):
 #   blk_qd1_ns_per_req       per 4k O_DIRECT random read, queue depth 1
 #   blk_qd32_ns_per_req      the same at queue depth 32
-#   blk_qd1_vtop_ns_per_req  queue depth 1 with vtop attached
+#   blk_qd1_vtop_ns_per_req  queue depth 1 with vtop attached (and the
+#                            kernel's BPF statistics on, as for the next)
 #   vtop_bpf_ns_per_event    per run of vtop's BPF programs (run_time_ns /
 #                            run_cnt of the programs vtop holds, counted by
 #                            the kernel with kernel.bpf_stats_enabled, over
 #                            exactly the timed reads)
-. "$UVDEV_ROOT/tests/vm/lib.sh"
+. "$UVDEV_ROOT/tests/perf/perf-guest.sh"
 
 # Fixed request counts (not time-based runs) and pinned settings. A run
 # lasts about twenty timer ticks (HZ=250: 4M instructions apart); repeated
@@ -39,13 +36,9 @@ gate_setup() {
 	# bytes do not matter: a copy costs the same instructions whatever
 	# they are (and zeroes are written much faster than random bytes).
 	dd if=/dev/zero of="$GATE_IMG" bs=1M count=64 status=none
-	uvdev-blk --queues 1 --queue-size 256 blk0 "$GATE_IMG" 2>blk.err &
-	gate_backend=$!
-	gate_dev=$(wait_block blk0)
-	local q=/sys/block/${gate_dev#/dev/}/queue
-	echo 2 >"$q/nomerges"
-	echo none >"$q/scheduler"
-	[[ "$(cat "$q/scheduler")" == *"[none]"* ]] || fail "the I/O scheduler is not none: $(cat "$q/scheduler")"
+	uvdev_blk_disk blk0 "$GATE_IMG"
+	gate_dev=$disk_dev
+	gate_backend=$disk_backend
 	# Warm up: binaries in the page cache, every block read once.
 	gate_reqs 1 "$GATE_QD1_COUNT" >/dev/null
 	gate_reqs 32 "$GATE_QD32_COUNT" >/dev/null
@@ -56,68 +49,46 @@ gate_teardown() {
 	unload_module
 }
 
-# gate_reqs QD COUNT: run blk-reqs on the disk, print its ns per request.
+# gate_reqs QD COUNT: blk-reqs on the gate's disk; prints ns per request.
 gate_reqs() {
-	local out
-	out=$("$TESTBIN/blk-reqs" --qd "$1" --count "$2" --warmup "$GATE_WARMUP" "$gate_dev") ||
-		fail "blk-reqs --qd $1 --count $2 failed"
-	echo "$out" >&2
-	out=${out##*ns_per_req=}
-	[[ "$out" =~ ^[0-9]+(\.[0-9]+)?$ ]] || fail "blk-reqs printed no ns_per_req"
-	echo "$out"
+	blk_reqs "$gate_dev" "$1" "$2" "$GATE_WARMUP"
 }
 
 sample() {
 	echo "perf-sample: $1 $2 $3"
 }
 
-# bpf_totals PID: "run_time_ns run_cnt" summed over the BPF programs PID
-# holds (their fdinfo; kernel.bpf_stats_enabled must be 1).
-bpf_totals() {
-	cat /proc/"$1"/fdinfo/* 2>/dev/null |
-		awk '/^run_time_ns:/ { ns += $2; progs++ } /^run_cnt:/ { cnt += $2 }
-		     END { if (progs) print ns, cnt }'
-}
-
 # gate_measure_blk VARIANT: GATE_REPS samples of blk_qd1_ns_per_req and
 # blk_qd32_ns_per_req, interleaved.
 gate_measure_blk() {
-	local variant=$1 rep
+	local variant=$1 rep v
 	step "$variant: block requests, $GATE_REPS repetitions, queue depth 1 and 32 interleaved"
 	for rep in $(seq 1 "$GATE_REPS"); do
-		sample "$variant" blk_qd1_ns_per_req "$(gate_reqs 1 "$GATE_QD1_COUNT")"
-		sample "$variant" blk_qd32_ns_per_req "$(gate_reqs 32 "$GATE_QD32_COUNT")"
+		v=$(gate_reqs 1 "$GATE_QD1_COUNT")
+		sample "$variant" blk_qd1_ns_per_req "$v"
+		v=$(gate_reqs 32 "$GATE_QD32_COUNT")
+		sample "$variant" blk_qd32_ns_per_req "$v"
 	done
 }
 
 # gate_measure_vtop VARIANT [VTOP_ARGS...]: GATE_REPS samples of
 # blk_qd1_vtop_ns_per_req and vtop_bpf_ns_per_event; VTOP_ARGS go to vtop.
 gate_measure_vtop() {
-	local variant=$1 rep before after ns cnt reqs vtop_pid
+	local variant=$1 rep out per_req per_run runs vtop_pid
 	shift
 	step "$variant: with vtop attached ($*)"
-	sysctl -q -w kernel.bpf_stats_enabled=1
 	# A long interval: vtop stays attached and quiet; it is stopped below.
 	vtop -o json "$@" 3600 >"vtop-$variant.json" 2>"vtop-$variant.err" &
 	vtop_pid=$!
 	wait_for 600 "vtop to attach" file_has "vtop-$variant.err" '^vtop: attached'
 	gate_reqs 1 "$GATE_WARMUP" >/dev/null	# vtop's maps get their entries
-	reqs=$((GATE_QD1_COUNT + GATE_WARMUP))
 	for rep in $(seq 1 "$GATE_REPS"); do
-		before=$(bpf_totals "$vtop_pid")
-		[ -n "$before" ] || fail "no BPF program fds in vtop's /proc/$vtop_pid/fdinfo"
-		sample "$variant" blk_qd1_vtop_ns_per_req "$(gate_reqs 1 "$GATE_QD1_COUNT")"
-		after=$(bpf_totals "$vtop_pid")
-		read -r ns cnt < <(awk -v b="$before" -v a="$after" 'BEGIN {
-			split(b, x, " "); split(a, y, " "); print y[1] - x[1], y[2] - x[2] }')
-		# Each request is at least a pop and a push: vtop saw these reads.
-		[ "$cnt" -ge $((2 * reqs)) ] ||
-			fail "vtop's programs ran $cnt times for $reqs requests (stats off?)"
-		sample "$variant" vtop_bpf_ns_per_event "$(awk -v n="$ns" -v c="$cnt" \
-			'BEGIN { printf "%.2f", n / c }')"
-		echo "info: $variant: $cnt BPF runs for $reqs requests"
+		out=$(bpf_cost "$vtop_pid" "$gate_dev" "$GATE_QD1_COUNT" "$GATE_WARMUP")
+		read -r per_req per_run runs <<<"$out"
+		sample "$variant" blk_qd1_vtop_ns_per_req "$per_req"
+		sample "$variant" vtop_bpf_ns_per_event "$per_run"
+		echo "info: $variant: $runs BPF runs for $((GATE_QD1_COUNT + GATE_WARMUP)) requests"
 	done
 	kill -INT "$vtop_pid"
 	wait "$vtop_pid" || fail "vtop exited with $?: $(cat "vtop-$variant.err")"
-	sysctl -q -w kernel.bpf_stats_enabled=0
 }
