@@ -44,6 +44,9 @@ Output: a line per metric (value, baseline, ratio, tolerance, verdict),
 then "perf: N passed, M failed" and "perf-selftest: N passed, M failed".
 The VM's own output goes to build/perf/*.log.
 
+Environment: PERF_GATE_TIMEOUT=SEC bounds each VM run on the host (default
+1200; a run takes 1.5-3 minutes).
+
 Exit status: 0 passed (or recorded), 1 a metric or the selftest failed or
 the measurement did not run, 2 usage error or no usable baseline.
 USAGE
@@ -56,6 +59,7 @@ baseline=$here/baseline.txt
 mode=check
 selftest=1
 runs=5
+wall_limit=${PERF_GATE_TIMEOUT:-1200}
 
 metrics=(blk_qd1_ns_per_req blk_qd32_ns_per_req blk_qd1_vtop_ns_per_req vtop_bpf_ns_per_event)
 # Tolerance = max(TOL_SPREADS * (max - min) / median, TOL_FLOOR).
@@ -90,18 +94,42 @@ mkdir -p "$build/perf"
 kernel=$("$root/tools/build/kernel-version.sh")
 qemu=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version //p')
 
+# signal_session SID SIGNAL: send SIGNAL to every process of session SID.
+signal_session() {
+	local p
+	for p in $(ps -e -o pid=,sid= | awk -v s="$1" '$2 == s { print $1 }'); do
+		kill -s "$2" "$p" 2>/dev/null || true
+	done
+}
+
 # boot NAME CASE...: one deterministic VM running tests/perf/gate/CASE...,
 # results in $build/perf/NAME, its output in $build/perf/NAME.log.
 boot() {
-	local name=$1 rc t0
+	local name=$1 rc=0 t0 pid sid late=0
 	shift
 	t0=$(date +%s)
-	set +e
-	UVDEV_BUILD=$build "$root/tests/vm/run.sh" --deterministic --cases-dir "$here/gate" \
-		--results "$build/perf/$name" "$@" >"$build/perf/$name.log" 2>&1
-	rc=$?
-	set -e
+	# Case timeouts count guest time, which a spinning guest spends at a
+	# fiftieth of wall-clock speed: bound the whole run on the host. run.sh
+	# runs QEMU under a timeout of its own, in a process group of its own,
+	# so the run gets a session and the whole session is stopped.
+	UVDEV_BUILD=$build setsid "$root/tests/vm/run.sh" --deterministic \
+		--cases-dir "$here/gate" --results "$build/perf/$name" "$@" \
+		>"$build/perf/$name.log" 2>&1 </dev/null &
+	pid=$!
+	sid=$(ps -o sid= -p "$pid" | tr -d ' ') || sid=
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ $(( $(date +%s) - t0 )) -ge "$wall_limit" ] && [ -n "$sid" ]; then
+			late=$((late + 1))
+			signal_session "$sid" "$([ $late -le 10 ] && echo TERM || echo KILL)"
+		fi
+		sleep 1
+	done
+	wait "$pid" || rc=$?
 	echo "perf-vm: $name: $* in $(( $(date +%s) - t0 ))s wall-clock (log: $build/perf/$name.log)"
+	if [ $late -gt 0 ]; then
+		echo "perf-vm: the VM run took more than ${wall_limit}s wall-clock (PERF_GATE_TIMEOUT)"
+		rc=1
+	fi
 	if [ $rc -ne 0 ]; then
 		echo "perf-vm: the measurement failed:"
 		tail -n 40 "$build/perf/$name.log" | sed 's/^/  | /'
