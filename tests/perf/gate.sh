@@ -45,7 +45,7 @@ then "perf: N passed, M failed" and "perf-selftest: N passed, M failed".
 The VM's own output goes to build/perf/*.log.
 
 Environment: PERF_GATE_TIMEOUT=SEC bounds each VM run on the host (default
-1200; a run takes 1.5-3 minutes).
+1200; a run takes 1.5 minutes on an idle host, 5 under heavy load).
 
 Exit status: 0 passed (or recorded), 1 a metric or the selftest failed or
 the measurement did not run, 2 usage error or no usable baseline.
