@@ -4,7 +4,7 @@
 #
 #   make deps        install the Debian packages the project needs (root)
 #   make             build the module, the BPF objects and the tools
-#   make check       run every test tier (unit, bpf, vm) and summarise
+#   make check       run every test tier (lint, unit, bpf, vm, perf) and summarise
 #   make demo        boot a VM with devices under load and vtop live
 #   make help        list every target
 
@@ -44,6 +44,9 @@ help:
 	@echo "  make check-unit | check-bpf | check-vm    one test tier"
 	@echo "  make checkpatch  checkpatch.pl --strict over the module"
 	@echo "  make bench       benchmarks in the deterministic VM (tests/perf)"
+	@echo "  make check-perf  the perf gate against tests/perf/baseline.txt, with its selftest"
+	@echo "  make perf-selftest   the perf gate's selftest alone"
+	@echo "  make perf-baseline   record the perf gate's baseline again (5 boots)"
 
 deps:
 	tools/build/install-deps.sh
@@ -169,6 +172,18 @@ check-vm: all $(SELFTEST_MODULE) $(VM_TEST_BINS)
 	UVDEV_BUILD=$(O) tests/vm/run.sh --all
 	UVDEV_BUILD=$(O) tests/vm/selftest/run-harness-selftest.sh
 
+# The perf gate (tests/perf/gate.sh --help): guest instructions per request
+# and per BPF event in the deterministic VM against tests/perf/baseline.txt.
+PERF_DEPS := all $(VM_TEST_BINS)
+check-perf: $(PERF_DEPS)
+	UVDEV_BUILD=$(O) tests/perf/gate.sh
+
+perf-selftest: $(PERF_DEPS)
+	UVDEV_BUILD=$(O) tests/perf/gate.sh --selftest-only
+
+perf-baseline: $(PERF_DEPS)
+	UVDEV_BUILD=$(O) tests/perf/gate.sh --record
+
 # Benchmarks (tests/perf/cases), in the deterministic VM mode; "bench:" lines.
 bench: all $(VM_TEST_BINS)
 	UVDEV_BUILD=$(O) tests/vm/run.sh --deterministic --cases-dir tests/perf/cases --all
@@ -182,4 +197,4 @@ clean:
 .SECONDARY: $(BPF_OBJS)
 
 .PHONY: all help deps module vmlinux-h checkpatch bpf tools check check-unit \
-	check-bpf check-vm bench demo clean
+	check-bpf check-vm check-perf perf-selftest perf-baseline bench demo clean

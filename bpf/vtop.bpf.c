@@ -381,11 +381,26 @@ static __always_inline int on_irq_deliver(__u64 *ctx)
 	return 0;
 }
 
+/*
+ * Debug only: extra loop iterations per event, so the perf gate
+ * (tests/perf/gate.sh) can show that it fails on slower programs. vtop sets
+ * it with --debug-bpf-loops before loading; at 0 the verifier drops the loop.
+ */
+const volatile __u32 debug_loops;
+
+static __always_inline void debug_burn(void)
+{
+	__u32 i;
+
+	for (i = 0; i < debug_loops && i < VTOP_DEBUG_LOOPS_MAX; i++)
+		barrier_var(i);
+}
+
 #define VTOP_ENTRY(event, handler)					\
 	SEC("tp_btf/" #event)						\
-	int btf_##event(__u64 *ctx) { return handler(ctx); }		\
+	int btf_##event(__u64 *ctx) { debug_burn(); return handler(ctx); } \
 	SEC("raw_tp/" #event)						\
-	int raw_##event(__u64 *ctx) { return handler(ctx); }
+	int raw_##event(__u64 *ctx) { debug_burn(); return handler(ctx); }
 
 VTOP_ENTRY(uvdev_dev_create, on_dev_create)
 VTOP_ENTRY(uvdev_dev_destroy, on_dev_destroy)

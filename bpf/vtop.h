@@ -22,6 +22,7 @@
 #define VTOP_MAX_QUEUES		(VTOP_MAX_DEVICES * VTOP_MAX_DEV_QUEUES)
 #define VTOP_MAX_MSGS		4096	/* messages sent and not done */
 #define VTOP_HIST_SLOTS		64	/* log2(ns): every u64 has its slot */
+#define VTOP_DEBUG_LOOPS_MAX	4096	/* vtop --debug-bpf-loops, per event */
 /*
  * Array sizes indexed by tracepoint values are powers of two, so the BPF
  * side bounds an index with a mask the verifier can follow.

@@ -9,8 +9,9 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.."
 tools/build/install-deps.sh || exit 1
-tiers=(lint unit bpf vm)
-declare -A target=([lint]=checkpatch [unit]=check-unit [bpf]=check-bpf [vm]=check-vm)
+tiers=(lint unit bpf vm perf)
+declare -A target=([lint]=checkpatch [unit]=check-unit [bpf]=check-bpf [vm]=check-vm
+	[perf]=check-perf)
 declare -A verdict=()
 log_dir=build/check
 mkdir -p "$log_dir"

@@ -741,6 +741,23 @@ static void uvdev_vq_publish(struct uvdev_vq *uq, u64 now)
 	atomic64_cmpxchg(&uq->unnotified_ns, 0, now);
 }
 
+/*
+ * Debug only: deliberate extra work per pushed chain, so the perf gate
+ * (tests/perf/gate.sh) can show that it fails on a slower push path.
+ */
+static unsigned int debug_push_delay_loops;
+module_param(debug_push_delay_loops, uint, 0644);
+MODULE_PARM_DESC(debug_push_delay_loops,
+		 "Debug: busy-loop iterations per pushed chain, to test the perf gate (default 0)");
+
+static void uvdev_debug_push_delay(u32 chains)
+{
+	u64 n = (u64)READ_ONCE(debug_push_delay_loops) * chains;
+
+	while (n--)
+		cpu_relax();
+}
+
 static long uvdev_ioctl_push(struct uvdev_device *udev,
 			     struct uvdev_vq_push __user *argp)
 {
@@ -791,6 +808,7 @@ static long uvdev_ioctl_push(struct uvdev_device *udev,
 			uvdev_vq_inject_irq(uq);
 	}
 	mutex_unlock(&uq->lock);
+	uvdev_debug_push_delay(i);
 	if (i)
 		ret = i;
 out_free:

@@ -35,7 +35,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int fx_setup(void **state)
+static int setup(void **state, uint32_t debug_loops)
 {
 	struct bpf_program *prog;
 	struct fx *fx;
@@ -50,6 +50,7 @@ int fx_setup(void **state)
 		fprintf(stderr, "cannot open vtop's BPF object: %s\n", strerror(errno));
 		goto fail;
 	}
+	fx->skel->rodata->debug_loops = debug_loops;
 	/* Only the raw_tp entry points load here: tp_btf needs uvdev's BTF. */
 	bpf_object__for_each_program(prog, fx->skel->obj)
 		bpf_program__set_autoload(prog,
@@ -84,6 +85,16 @@ static const char *const drop_names[VTOP_DROP_KINDS] = {
 	[VTOP_DROP_MSGS] = "msgs",
 	[VTOP_DROP_EVENTS] = "events",
 };
+
+int fx_setup(void **state)
+{
+	return setup(state, 0);
+}
+
+int fx_setup_debug_loops(void **state)
+{
+	return setup(state, VTOP_DEBUG_LOOPS_MAX);
+}
 
 int fx_teardown(void **state)
 {

@@ -85,6 +85,9 @@ void fx_run_test(void **state);
 void fx_on_cpu(struct fx *fx, int cpu);
 int fx_online_cpus(int *cpus, int max);
 
+/* The same with the debug knob at its maximum (vtop --debug-bpf-loops). */
+int fx_setup_debug_loops(void **state);
+
 /*
  * One call per tracepoint, arguments as in kernel/uvdev/trace.h. Each
  * asserts the run succeeded with return value 0 and returns its window.

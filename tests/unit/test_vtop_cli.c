@@ -248,6 +248,45 @@ static void help_and_version_exit_zero(void **state)
 	assert_string_equal(err_text, "");
 }
 
+/* The perf gate's hidden knob: 1 to VTOP_DEBUG_LOOPS_MAX, not in --help. */
+static void debug_bpf_loops(void **state)
+{
+	struct vtop_options o;
+	char help[16384];
+	FILE *out;
+	size_t n;
+	int saved;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, "-o", "json"), VTOP_EXIT_OK);
+	assert_int_equal(o.debug_bpf_loops, 0);
+	assert_int_equal(PARSE(&o, "--debug-bpf-loops", "7"), VTOP_EXIT_OK);
+	assert_int_equal(o.debug_bpf_loops, 7);
+	assert_int_equal(PARSE(&o, "--debug-bpf-loops", "4096"), VTOP_EXIT_OK);
+	assert_int_equal(o.debug_bpf_loops, VTOP_DEBUG_LOOPS_MAX);
+	assert_int_equal(PARSE(&o, "--debug-bpf-loops", "0"), VTOP_EXIT_USAGE);
+	assert_non_null(strstr(err_text, "--debug-bpf-loops"));
+	assert_int_equal(PARSE(&o, "--debug-bpf-loops", "4097"), VTOP_EXIT_USAGE);
+	assert_int_equal(PARSE(&o, "--debug-bpf-loops", "x"), VTOP_EXIT_USAGE);
+
+	/* Hidden: --help does not mention it. */
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	out = tmpfile();
+	assert_true(saved >= 0 && out);
+	dup2(fileno(out), STDOUT_FILENO);
+	assert_int_equal(PARSE(&o, "--help"), VTOP_EXIT_OK);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	rewind(out);
+	n = fread(help, 1, sizeof(help) - 1, out);
+	fclose(out);
+	help[n] = '\0';
+	assert_non_null(strstr(help, "--raw-tp"));
+	assert_null(strstr(help, "debug"));
+}
+
 static void exit_status(void **state)
 {
 	unsigned int stalled = VTOP_STATE_BIT(VTOP_STATE_STALLED);
@@ -272,6 +311,7 @@ int main(void)
 		cmocka_unit_test(fail_on_states),
 		cmocka_unit_test(exporter_addresses),
 		cmocka_unit_test(help_and_version_exit_zero),
+		cmocka_unit_test(debug_bpf_loops),
 		cmocka_unit_test(exit_status),
 	};
 

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "version.h"
+#include "vtop.h"
 
 const char *argp_program_version = "vtop " VTOP_VERSION;
 
@@ -73,6 +74,7 @@ enum {
 	OPT_RAW_TP,
 	OPT_NO_COST,
 	OPT_USAGE,
+	OPT_DEBUG_BPF_LOOPS,
 };
 
 static const struct argp_option options[] = {
@@ -93,6 +95,8 @@ static const struct argp_option options[] = {
 	  "Never turn BPF run-time statistics on to measure vtop's own cost", 0 },
 	{ "filter", 'f', "GLOB", 0,
 	  "Only devices, or DEVICE/QUEUE, matching GLOB (fnmatch), e.g. 'blk*' or '*/0'", 0 },
+	/* Deliberate extra work per BPF event, for the perf gate's selftest. */
+	{ "debug-bpf-loops", OPT_DEBUG_BPF_LOOPS, "N", OPTION_HIDDEN, NULL, 0 },
 	{ "help", 'h', NULL, 0, "Show this help", -1 },
 	{ "usage", OPT_USAGE, NULL, 0, "Show a short usage message", -1 },
 	{ "version", 'V', NULL, 0, "Show the version", -1 },
@@ -318,6 +322,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_COST:
 		opts->cost = false;
 		return 0;
+	case OPT_DEBUG_BPF_LOOPS: {
+		long long n;
+
+		if (parse_count(arg, &n) || n > VTOP_DEBUG_LOOPS_MAX) {
+			argp_error(state, "invalid --debug-bpf-loops '%s': from 1 to %d",
+				   arg, VTOP_DEBUG_LOOPS_MAX);
+			return EINVAL;
+		}
+		opts->debug_bpf_loops = (uint32_t)n;
+		return 0;
+	}
 	case 'f':
 		if (!arg[0] || strlen(arg) >= sizeof(opts->filter)) {
 			argp_error(state, "invalid --filter: 1 to %zu characters",

@@ -44,6 +44,7 @@ struct vtop_options {
 	bool raw_tp;
 	bool cost;			/* may measure vtop's BPF cost (not --no-cost) */
 	char filter[VTOP_FILTER_MAX];	/* "": everything */
+	uint32_t debug_bpf_loops;	/* hidden --debug-bpf-loops (perf gate) */
 	uint64_t interval_ms;
 	long long count;		/* intervals to run; < 0: until stopped */
 	bool exit_now;			/* --help, --usage or --version was answered */

@@ -31,6 +31,7 @@ struct vtop_collector {
 	int control_fd;			/* /dev/uvdev/control, for queue states */
 	bool use_btf;
 	bool measure_cost;		/* may turn BPF_ENABLE_STATS on */
+	uint32_t debug_loops;
 	int stats_fd;			/* keeps BPF run-time stats on; -1 if off */
 	struct vtop_cost_meter cost;
 	int ncpus;
@@ -176,6 +177,7 @@ static int load_and_attach(struct vtop_collector *c, char *err, size_t errlen)
 		return ret;
 	}
 	select_entry_points(c->skel, c->use_btf);
+	c->skel->rodata->debug_loops = c->debug_loops;
 	ret = vtop_bpf__load(c->skel);
 	if (ret) {
 		set_err(err, errlen, "cannot load the BPF programs: %s "
@@ -225,6 +227,7 @@ struct vtop_collector *vtop_collector_open(const struct vtop_collect_opts *opts,
 		free(c);
 		return NULL;
 	}
+	c->debug_loops = opts->debug_loops;
 	c->use_btf = !opts->force_raw_tp && !access("/sys/kernel/btf/uvdev", F_OK);
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0) {

@@ -15,6 +15,7 @@ struct vtop_collector;
 struct vtop_collect_opts {
 	bool force_raw_tp;		/* raw_tp even when module BTF exists */
 	bool measure_cost;		/* may turn BPF_ENABLE_STATS on (not --no-cost) */
+	uint32_t debug_loops;		/* extra loop iterations per event (debug) */
 };
 
 typedef void (*vtop_event_fn)(const struct vtop_event *ev, void *ctx);

@@ -408,6 +408,7 @@ static int open_everything(struct run *r)
 	struct vtop_collect_opts copts = {
 		.force_raw_tp = r->opts.raw_tp,
 		.measure_cost = r->opts.cost,
+		.debug_loops = r->opts.debug_bpf_loops,
 	};
 	char err[256];
 

@@ -1,53 +1,41 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Benchmark, not a test: fio 4k random reads at QD1 and QD32 on the same
-# file through uvdev-blk, the kernel's loop device and NBD (nbd-server over
-# loopback), in the same VM. Prints one "bench:" line per run and the
-# uvdev-blk/loop and uvdev-blk/NBD ratios.
-# timeout: 900
-. "$UVDEV_ROOT/tests/vm/lib.sh"
+# Benchmark, not a test: 4k O_DIRECT random reads at queue depth 1 and 32
+# on one file served three ways at once, read-only: uvdev-blk, the kernel's
+# loop device and NBD (nbd-server over loopback TCP). The file is on tmpfs,
+# so every peer reads it through the page cache (tmpfs has no O_DIRECT);
+# loop on tmpfs never leaves the kernel, which makes it the hardest
+# reference. The client is blk-reqs (fixed request counts through Linux
+# AIO, as fio's libaio engine; timed in guest ns).
+#
+# Points are measured in interleaved rounds (uvdev-blk loop nbd, uvdev-blk
+# loop nbd, ...), BENCH_ROUNDS (default 3) samples each; the table gives
+# min, median and max. IOPS are per second of guest time in the
+# deterministic VM: 10^9 guest instructions (see the README).
+# timeout: 3600
+. "$UVDEV_ROOT/tests/perf/perf-guest.sh"
+. "$UVDEV_ROOT/tests/perf/bench-guest.sh"
 
-runtime=${BENCH_RUNTIME:-15}
 img=/tmp/bench.img
+qd1_count=3000
+qd32_count=6000
+warmup=300
 
 load_module
 modprobe virtio_blk
 modprobe loop
 modprobe nbd nbds_max=1
-truncate -s 512M "$img"
-# Random bytes, so no backend can take a short cut on zeroes.
-dd if=/dev/urandom of="$img" bs=1M count=512 status=none
-
-# fio_iops DEV QD: 4k random read IOPS on DEV at queue depth QD.
-fio_iops() {
-	fio --name=bench --filename="$1" --direct=1 --ioengine=libaio \
-		--rw=randread --bs=4k --iodepth="$2" --numjobs=1 \
-		--time_based --runtime="$runtime" --ramp_time=2 \
-		--output-format=terse --terse-version=3 | awk -F';' '{ print $8 }'
-}
-
-declare -A iops
-bench() {
-	local what=$1 dev=$2 qd
-	for qd in 1 32; do
-		iops[$what-$qd]=$(fio_iops "$dev" "$qd")
-		echo "bench: $what qd=$qd iops=${iops[$what-$qd]}"
-	done
-}
+# Random bytes, so no peer can take a short cut on zeroes.
+dd if=/dev/urandom of="$img" bs=1M count=64 status=none
 
 step "uvdev-blk"
-uvdev-blk blk0 "$img" 2>blk.err &
-backend=$!
-dev=$(wait_block blk0)
-bench uvdev-blk "$dev"
-stop_backend "$backend"
+uvdev_blk_disk blk0 "$img" --read-only
+declare -A dev=([uvdev-blk]=$disk_dev)
 
 step "loop"
-# The image is on tmpfs, which has no O_DIRECT: loop reads it buffered.
-loopdev=$(losetup --find --show "$img")
-bench loop "$loopdev"
-losetup -d "$loopdev"
+dev[loop]=$(losetup --find --show --read-only "$img")
+pin_queue "${dev[loop]}"
 
 step "NBD (nbd-server on 127.0.0.1)"
 ip link set lo up
@@ -57,17 +45,45 @@ cat >nbd.conf <<CONF
 	listenaddr = 127.0.0.1
 [bench]
 	exportname = $img
+	readonly = true
 CONF
 nbd-server -C "$PWD/nbd.conf" -p "$PWD/nbd.pid"
 nbd-client -N bench 127.0.0.1 10809 /dev/nbd0 -b 4096 -C 1
-wait_for 30 "the NBD device to be sized" test "$(cat /sys/block/nbd0/size)" -gt 0
-bench nbd /dev/nbd0
+nbd_sized() {
+	[ "$(cat /sys/block/nbd0/size)" -gt 0 ]
+}
+wait_for 600 "the NBD device to be sized" nbd_sized
+dev[nbd]=/dev/nbd0
+pin_queue /dev/nbd0
+
+peers=(uvdev-blk loop nbd)
+step "warm-up: every peer, both depths, once"
+for p in "${peers[@]}"; do
+	blk_reqs "${dev[$p]}" 1 "$qd1_count" "$warmup" >/dev/null
+	blk_reqs "${dev[$p]}" 32 "$qd32_count" "$warmup" >/dev/null
+done
+
+for round in $(seq 1 "$BENCH_ROUNDS"); do
+	step "round $round"
+	for qd in 1 32; do
+		count=$qd1_count
+		[ "$qd" -eq 1 ] || count=$qd32_count
+		for p in "${peers[@]}"; do
+			ns=$(blk_reqs "${dev[$p]}" "$qd" "$count" "$warmup")
+			bench_sample "$p qd=$qd" "$ns"
+		done
+	done
+done
+
+step "results"
+bench_table "peer qd" "${peers[@]/%/ qd=1}" "${peers[@]/%/ qd=32}"
+for qd in 1 32; do
+	bench_ratio "uvdev-blk/loop qd=$qd" "uvdev-blk qd=$qd" "loop qd=$qd"
+	bench_ratio "uvdev-blk/nbd qd=$qd" "uvdev-blk qd=$qd" "nbd qd=$qd"
+done
+
 nbd-client -d /dev/nbd0
 kill "$(cat nbd.pid)"
-
-step "ratios"
-for qd in 1 32; do
-	awk -v u="${iops[uvdev-blk-$qd]}" -v l="${iops[loop-$qd]}" -v n="${iops[nbd-$qd]}" -v qd="$qd" \
-		'BEGIN { printf "bench: qd=%d uvdev-blk/loop=%.2f uvdev-blk/nbd=%.2f\n", qd, u / l, u / n }'
-done
+losetup -d "${dev[loop]}"
+stop_backend "$disk_backend"
 unload_module

@@ -1,47 +1,99 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Benchmark, not a test: fio 4k random read IOPS on uvdev-blk without and
-# with vtop attached, alternating A B A B in one VM. Prints one "bench:"
-# line per run, the with/without ratio, and vtop's own BPF cost per event
-# (guest instructions per event under --deterministic, where one guest
-# nanosecond is one instruction; vtop measures its first interval, then
-# one in ten).
-# timeout: 900
-. "$UVDEV_ROOT/tests/vm/lib.sh"
+# Benchmark, not a test: what watching uvdev costs. 4k O_DIRECT random
+# reads on uvdev-blk (file on tmpfs) at queue depth 1 and 32 with nothing
+# attached, with vtop (-o json, 1 s interval) and with bpftrace running the
+# same per-queue aggregation on the tracepoints (tests/perf/uvdev-queues.bt),
+# in interleaved rounds (none vtop bpftrace, none vtop bpftrace, ...),
+# BENCH_ROUNDS (default 3) samples each. Then, per tracer, its BPF cost per
+# event: run_time_ns / run_cnt of the programs it holds over a timed run at
+# queue depth 1, counted by the kernel with kernel.bpf_stats_enabled (for
+# vtop this is what its own header reports, measured over exactly the run).
+#
+# bpftrace's counts are checked against the requests issued while it ran:
+# one push per read.
+# timeout: 3600
+. "$UVDEV_ROOT/tests/perf/perf-guest.sh"
+. "$UVDEV_ROOT/tests/perf/bench-guest.sh"
 
-runtime=${BENCH_RUNTIME:-10}
-rounds=${BENCH_ROUNDS:-2}
+img=/tmp/bench.img
+qd1_count=3000
+qd32_count=6000
+warmup=300
 
 load_module
 modprobe virtio_blk
-truncate -s 256M /tmp/bench.img
-dd if=/dev/urandom of=/tmp/bench.img bs=1M count=256 conv=notrunc status=none
-uvdev-blk blk0 /tmp/bench.img 2>blk.err &
-backend=$!
-dev=$(wait_block blk0)
+dd if=/dev/urandom of="$img" bs=1M count=64 status=none
+uvdev_blk_disk blk0 "$img"
+dev=$disk_dev
 
-fio_iops() {
-	fio --name=bench --filename="$dev" --direct=1 --ioengine=libaio \
-		--rw=randread --bs=4k --iodepth=32 --time_based --runtime="$runtime" \
-		--ramp_time=1 --output-format=terse --terse-version=3 | awk -F';' '{ print $8 }'
+step "warm-up"
+blk_reqs "$dev" 1 "$qd1_count" "$warmup" >/dev/null
+blk_reqs "$dev" 32 "$qd32_count" "$warmup" >/dev/null
+
+# start_tracer NAME: attach the tracer and wait until it is; sets tracer_pid.
+start_tracer() {
+	tracer_pid=
+	case "$1" in
+	none) ;;
+	vtop)
+		vtop -o json 1 >vtop.json 2>vtop.err &
+		tracer_pid=$!
+		wait_for 600 "vtop to attach" file_has vtop.err '^vtop: attached'
+		;;
+	bpftrace)
+		bpftrace -B line "$UVDEV_ROOT/tests/perf/uvdev-queues.bt" >bt.out 2>bt.err &
+		tracer_pid=$!
+		wait_for 600 "bpftrace to attach" file_has bt.out '^ready$'
+		;;
+	esac
 }
 
-without=0
-with=0
-for round in $(seq 1 "$rounds"); do
-	a=$(fio_iops)
-	echo "bench: round=$round vtop=off iops=$a"
-	start_vtop vtop.json -o json 1
-	b=$(fio_iops)
-	stop_vtop
-	echo "bench: round=$round vtop=on iops=$b"
-	without=$((without + a))
-	with=$((with + b))
-	line=$(grep '"ns_per_event":[0-9]' vtop.json | tail -n 1)
-	echo "bench: round=$round bpf_ns_per_event=$(json_field "$line" ns_per_event)"
+# stop_tracer NAME ISSUED: SIGINT the tracer; bpftrace must have counted
+# ISSUED pushes.
+stop_tracer() {
+	local pushes
+	[ -n "$tracer_pid" ] || return 0
+	kill -INT "$tracer_pid"
+	wait "$tracer_pid" || fail "$1 exited with $?"
+	if [ "$1" = bpftrace ]; then
+		pushes=$(awk -F': ' '/^@pushes\[/ { n += $2 } END { print n + 0 }' bt.out)
+		[ "$pushes" -eq "$2" ] || fail "bpftrace counted $pushes pushes for $2 reads"
+		echo "ok: bpftrace counted $pushes pushes for $2 reads"
+	fi
+}
+
+tracers=(none vtop bpftrace)
+for round in $(seq 1 "$BENCH_ROUNDS"); do
+	for t in "${tracers[@]}"; do
+		step "round $round: $t"
+		start_tracer "$t"
+		issued=0
+		for qd in 1 32; do
+			count=$qd1_count
+			[ "$qd" -eq 1 ] || count=$qd32_count
+			ns=$(blk_reqs "$dev" "$qd" "$count" "$warmup")
+			issued=$((issued + count + warmup))
+			bench_sample "$t qd=$qd" "$ns"
+		done
+		if [ "$t" != none ]; then
+			out=$(bpf_cost "$tracer_pid" "$dev" "$qd1_count" "$warmup")
+			issued=$((issued + qd1_count + warmup))
+			read -r _ per_run runs <<<"$out"
+			echo "info: $t: $runs BPF runs for $((qd1_count + warmup)) reads"
+			bench_sample "$t" "$per_run"
+		fi
+		stop_tracer "$t" "$issued"
+	done
 done
-awk -v a="$without" -v b="$with" \
-	'BEGIN { printf "bench: with/without=%.4f loss=%.2f%%\n", b / a, (1 - b / a) * 100 }'
-stop_backend "$backend"
+
+step "results"
+bench_table "tracer qd" "${tracers[@]/%/ qd=1}" "${tracers[@]/%/ qd=32}"
+for qd in 1 32; do
+	bench_ratio "vtop/none qd=$qd" "vtop qd=$qd" "none qd=$qd"
+	bench_ratio "bpftrace/none qd=$qd" "bpftrace qd=$qd" "none qd=$qd"
+done
+bench_table_ns "BPF cost per event" "guest ns" vtop bpftrace
+stop_backend "$disk_backend"
 unload_module
