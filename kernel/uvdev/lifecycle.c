@@ -206,7 +206,6 @@ void uvdev_destroy_device(struct uvdev_device *udev)
 {
 	unsigned long flags;
 	bool backend;
-	u32 i;
 
 	spin_lock_irqsave(&udev->state_lock, flags);
 	udev->life = UVDEV_DYING;
@@ -234,8 +233,6 @@ void uvdev_destroy_device(struct uvdev_device *udev)
 	cancel_work_sync(&udev->fail_work);
 	cancel_work_sync(&udev->config_irq_work);
 	cancel_work_sync(&udev->register_work);
-	for (i = 0; i < udev->num_queues; i++)
-		cancel_work_sync(&udev->vqs[i].irq_work);
 }
 
 /* ---- watching unbinds on the virtio bus ------------------------------- */

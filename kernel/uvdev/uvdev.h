@@ -75,14 +75,12 @@ struct uvdev_vq {
 	u32 stamp_count;
 
 	/*
-	 * Written under both lock and kick_lock; read under either. irq_work
-	 * is queued only while it is set, under lock, and teardown clears it
-	 * and cancels irq_work before the rings go.
+	 * Written under both lock and kick_lock; read under either. The
+	 * queue's interrupt is delivered only while it is set, under lock,
+	 * so reset and teardown end every callback by taking lock.
 	 */
 	bool ready;
 
-	struct work_struct irq_work;
-	atomic64_t irq_inject_ns;	/* first undelivered inject, 0 if none */
 	/* First completion published since the last delivery, 0 if none. */
 	atomic64_t unnotified_ns;
 };

@@ -13,9 +13,9 @@
  * the chain. A backend whose memory never faults in (userfaultfd, FUSE, a
  * file on its own disk) blocks itself, never a reset or a destroy.
  *
- * Kicks signal the queue's eventfd; interrupts are delivered by one work
- * item per queue that calls vring_interrupt(), so callbacks of a queue never
- * run concurrently.
+ * Kicks signal the queue's eventfd; interrupts are delivered through
+ * vring_interrupt() by whoever injects them, under the queue's lock, so
+ * callbacks of a queue never run concurrently nor after a reset.
  */
 #include <linux/bvec.h>
 #include <linux/eventfd.h>
@@ -136,21 +136,21 @@ static int uvdev_vq_set_kickfd(struct uvdev_vq *uq, int fd)
 
 /* ---- interrupts --------------------------------------------------------- */
 
-/* Ask for the queue's interrupt. Caller holds uq->lock, and uq is ready. */
-static void uvdev_vq_inject_irq(struct uvdev_vq *uq)
+/*
+ * Deliver the queue's interrupt now, in the caller's context (the pushing
+ * backend's, or the work failing a broken device's chains), as an
+ * interrupt handler would: no kworker to wake, no second copy of a
+ * callback. Caller holds uq->lock, which serialises the queue's callbacks
+ * and which reset and teardown take before the ring goes; uq is ready.
+ */
+static void uvdev_vq_interrupt(struct uvdev_vq *uq)
 {
-	lockdep_assert_held(&uq->lock);
-	atomic64_cmpxchg(&uq->irq_inject_ns, 0, ktime_get_ns());
-	trace_uvdev_irq_inject(uq->udev->id, uq->index);
-	uvdev_queue_work(uq->udev, &uq->irq_work);
-}
-
-static void uvdev_vq_deliver_irq(struct uvdev_vq *uq, struct virtqueue *vq)
-{
-	u64 start = atomic64_xchg(&uq->irq_inject_ns, 0);
+	u64 start = ktime_get_ns();
 	u32 outcome;
 	u16 avail_flags;
 
+	lockdep_assert_held(&uq->lock);
+	trace_uvdev_irq_inject(uq->udev->id, uq->index);
 	/* What was published so far is the driver's now, or is suppressed. */
 	atomic64_set(&uq->unnotified_ns, 0);
 	/* Pairs with the driver's barrier after it sets NO_INTERRUPT. */
@@ -164,34 +164,20 @@ static void uvdev_vq_deliver_irq(struct uvdev_vq *uq, struct virtqueue *vq)
 
 		/* Callbacks expect interrupt context: run softirqs they raise. */
 		local_bh_disable();
-		ret = vring_interrupt(0, vq);
+		ret = vring_interrupt(0, uq->vq);
 		local_bh_enable();
 		outcome = ret == IRQ_HANDLED ? UVDEV_TRACE_IRQ_HANDLED :
 					       UVDEV_TRACE_IRQ_SPURIOUS;
 	}
 	trace_uvdev_irq_deliver(uq->udev->id, uq->index,
-				start ? ktime_get_ns() - start : 0, outcome);
-}
-
-/*
- * Reset and teardown clear ready under uq->lock and then cancel this work
- * before the rings go, so while it runs with ready seen set, vq and vring
- * stay.
- */
-static void uvdev_vq_irq_work(struct work_struct *work)
-{
-	struct uvdev_vq *uq = container_of(work, struct uvdev_vq, irq_work);
-	struct virtqueue *vq = READ_ONCE(uq->vq);
-
-	if (!READ_ONCE(uq->ready) || !vq)
-		return;
-	uvdev_vq_deliver_irq(uq, vq);
+				ktime_get_ns() - start, outcome);
 }
 
 /* No interrupt callback runs on @uq after this returns. */
 void uvdev_vq_sync_irq(struct uvdev_vq *uq)
 {
-	flush_work(&uq->irq_work);
+	mutex_lock(&uq->lock);
+	mutex_unlock(&uq->lock);
 }
 
 /* ---- setup and teardown ------------------------------------------------- */
@@ -226,8 +212,6 @@ void uvdev_vq_init(struct uvdev_vq *uq, struct uvdev_device *udev, u32 index)
 	uq->receive = uvdev_queue_receives(udev, index);
 	mutex_init(&uq->lock);
 	spin_lock_init(&uq->kick_lock);
-	INIT_WORK(&uq->irq_work, uvdev_vq_irq_work);
-	atomic64_set(&uq->irq_inject_ns, 0);
 	atomic64_set(&uq->unnotified_ns, 0);
 }
 
@@ -316,15 +300,15 @@ err_del_vq:
 	return ERR_PTR(ret);
 }
 
-/* Stop the queue: no kick reaches the backend, no interrupt the driver. */
+/*
+ * Stop the queue: no kick reaches the backend, no interrupt the driver.
+ * Under uq->lock, so the callback of one being delivered has returned.
+ */
 static void uvdev_vq_stop(struct uvdev_vq *uq)
 {
-	mutex_lock(&uq->lock);
+	lockdep_assert_held(&uq->lock);
 	if (uq->vq)
 		uvdev_vq_set_ready(uq, false);
-	mutex_unlock(&uq->lock);
-	cancel_work_sync(&uq->irq_work);
-	atomic64_set(&uq->irq_inject_ns, 0);
 	atomic64_set(&uq->unnotified_ns, 0);
 }
 
@@ -334,8 +318,8 @@ void uvdev_vq_teardown(struct uvdev_vq *uq)
 	struct virtqueue *vq;
 	u16 *resubmit;
 
-	uvdev_vq_stop(uq);
 	mutex_lock(&uq->lock);
+	uvdev_vq_stop(uq);
 	vq = uq->vq;
 	if (!vq) {
 		mutex_unlock(&uq->lock);
@@ -366,9 +350,7 @@ void uvdev_vq_reset(struct uvdev_vq *uq)
 	mutex_lock(&uq->lock);
 	was_ready = uq->ready;
 	num = uq->num;
-	mutex_unlock(&uq->lock);
 	uvdev_vq_stop(uq);
-	mutex_lock(&uq->lock);
 	if (uq->vq)
 		uvdev_vq_clear(uq);
 	mutex_unlock(&uq->lock);
@@ -633,6 +615,43 @@ static int uvdev_xfer_step(struct uvdev_vq *uq, const struct uvdev_vq_xfer_op *o
 	return ret ? ret : len;
 }
 
+/* Transfers up to this size go through a buffer on the stack, not pins. */
+#define UVDEV_XFER_BOUNCE	256
+
+/*
+ * A short op through a bounce buffer: the backend's memory is read before
+ * taking uq->lock, or written after dropping it. Returns the bytes moved
+ * or -errno.
+ */
+static int uvdev_xfer_bounce(struct uvdev_vq *uq, const struct uvdev_vq_xfer_op *op,
+			     u32 gen)
+{
+	bool to_chain = op->dir == UVDEV_XFER_WRITE;
+	void __user *addr = u64_to_user_ptr(op->addr);
+	u8 buf[UVDEV_XFER_BOUNCE];
+	struct kvec kv = { .iov_base = buf, .iov_len = op->len };
+	struct iov_iter iter;
+	int ret;
+
+	if (to_chain && copy_from_user(buf, addr, op->len))
+		return -EFAULT;
+	iov_iter_kvec(&iter, to_chain ? WRITE : READ, &kv, 1, op->len);
+	ret = uvdev_vq_lock_ready(uq);
+	if (ret)
+		return ret;
+	if (uq->gen != gen || !uq->inflight[op->head].in_use)
+		ret = -ENOENT;
+	else
+		ret = uvdev_chain_copy(uq, op->head, to_chain, op->offset,
+				       op->len, &iter);
+	mutex_unlock(&uq->lock);
+	if (ret)
+		return ret;
+	if (!to_chain && copy_to_user(addr, buf, op->len))
+		return -EFAULT;
+	return op->len;
+}
+
 static int uvdev_xfer_one(struct uvdev_device *udev, struct uvdev_vq_xfer_op *op)
 {
 	bool to_chain = op->dir == UVDEV_XFER_WRITE;
@@ -668,6 +687,8 @@ out_unlock:
 	if (ret)
 		return ret;
 
+	if (op->len <= UVDEV_XFER_BOUNCE)
+		return uvdev_xfer_bounce(uq, op, gen);
 	for (done = 0; done < op->len; done += ret) {
 		ret = uvdev_xfer_step(uq, op, gen, done);
 		if (ret < 0)
@@ -758,10 +779,13 @@ static void uvdev_debug_push_delay(u32 chains)
 		cpu_relax();
 }
 
+/* Pushes of up to this many entries copy them to the stack. */
+#define UVDEV_PUSH_ON_STACK	32
+
 static long uvdev_ioctl_push(struct uvdev_device *udev,
 			     struct uvdev_vq_push __user *argp)
 {
-	struct uvdev_vq_used *used;
+	struct uvdev_vq_used on_stack[UVDEV_PUSH_ON_STACK], *used = on_stack;
 	struct uvdev_vq_push req;
 	struct uvdev_vq *uq;
 	u64 now;
@@ -774,10 +798,15 @@ static long uvdev_ioctl_push(struct uvdev_device *udev,
 	if (!uq || req.reserved || req.count == 0 ||
 	    req.count > UVDEV_MAX_BATCH || (req.flags & ~UVDEV_PUSH_F_IRQ))
 		return -EINVAL;
-	used = memdup_user(u64_to_user_ptr(req.used),
-			   (size_t)req.count * sizeof(*used));
-	if (IS_ERR(used))
-		return PTR_ERR(used);
+	if (req.count > UVDEV_PUSH_ON_STACK) {
+		used = memdup_user(u64_to_user_ptr(req.used),
+				   (size_t)req.count * sizeof(*used));
+		if (IS_ERR(used))
+			return PTR_ERR(used);
+	} else if (copy_from_user(on_stack, u64_to_user_ptr(req.used),
+				  (size_t)req.count * sizeof(*used))) {
+		return -EFAULT;
+	}
 
 	ret = uvdev_vq_lock_ready(uq);
 	if (ret)
@@ -805,14 +834,15 @@ static long uvdev_ioctl_push(struct uvdev_device *udev,
 	if (i) {
 		uvdev_vq_publish(uq, now);
 		if (req.flags & UVDEV_PUSH_F_IRQ)
-			uvdev_vq_inject_irq(uq);
+			uvdev_vq_interrupt(uq);
 	}
 	mutex_unlock(&uq->lock);
 	uvdev_debug_push_delay(i);
 	if (i)
 		ret = i;
 out_free:
-	kfree(used);
+	if (used != on_stack)
+		kfree(used);
 	return ret;
 }
 
@@ -869,7 +899,7 @@ void uvdev_vq_fail_all(struct uvdev_vq *uq)
 	}
 	if (failed) {
 		uvdev_vq_publish(uq, now);
-		uvdev_vq_inject_irq(uq);
+		uvdev_vq_interrupt(uq);
 	}
 	mutex_unlock(&uq->lock);
 }
@@ -996,7 +1026,7 @@ long uvdev_vq_ioctl(struct uvdev_device *udev, unsigned int cmd,
 		ret = uvdev_vq_lock_ready(uq);
 		if (ret)
 			return ret;
-		uvdev_vq_inject_irq(uq);
+		uvdev_vq_interrupt(uq);
 		mutex_unlock(&uq->lock);
 		return 0;
 	}
