@@ -22,6 +22,12 @@
 #include "uvdev.h"
 #include "trace.h"
 
+/*
+ * A second past the message timeout, so a control message that times out
+ * first is reported as what broke the device.
+ */
+#define UVDEV_DEADLINE_GRACE_MS	1000
+
 /* Every work item of every device: destroying it at exit drains them. */
 static struct workqueue_struct *uvdev_wq;
 
@@ -114,9 +120,10 @@ static void uvdev_fail_work(struct work_struct *work)
 }
 
 /*
- * Unbind and destroy must finish within the message timeout: past it, the
- * backend is not draining the rings, and breaking the device completes
- * what the driver's removal waits for.
+ * A driver's probe, an unbind and a destroy must finish within the message
+ * timeout: past it, the backend is not serving the requests they wait for,
+ * and breaking the device completes them. A probe holds the device lock
+ * that an unbind takes first, so bounding unbinds alone would not do.
  */
 static void uvdev_deadline_work(struct work_struct *work)
 {
@@ -124,14 +131,15 @@ static void uvdev_deadline_work(struct work_struct *work)
 						 struct uvdev_device,
 						 deadline_work);
 
-	uvdev_break(udev, UVDEV_TRACE_BROKEN_REMOVAL,
-		    "the driver's removal did not finish within %u ms",
-		    READ_ONCE(udev->msg_timeout_ms));
+	uvdev_break(udev, UVDEV_TRACE_BROKEN_DRIVER_TIMEOUT,
+		    "the driver's probe or removal did not finish within %u ms",
+		    READ_ONCE(udev->msg_timeout_ms) + UVDEV_DEADLINE_GRACE_MS);
 }
 
 static void uvdev_deadline_arm(struct uvdev_device *udev)
 {
-	unsigned long delay = msecs_to_jiffies(READ_ONCE(udev->msg_timeout_ms));
+	unsigned long delay = msecs_to_jiffies(READ_ONCE(udev->msg_timeout_ms) +
+					       UVDEV_DEADLINE_GRACE_MS);
 	unsigned long flags;
 
 	spin_lock_irqsave(&udev->state_lock, flags);
@@ -200,7 +208,7 @@ void uvdev_backend_detach(struct uvdev_device *udev)
  * live backend completes what is in flight. With no backend, or one that
  * does not let the removal finish within the message timeout, the device
  * breaks and the removal completes with errors. Returns within the message
- * timeout plus the driver's own removal time.
+ * timeout, plus a second, plus the driver's own removal time.
  */
 void uvdev_destroy_device(struct uvdev_device *udev)
 {
@@ -245,9 +253,12 @@ static int uvdev_bus_notify(struct notifier_block *nb, unsigned long action,
 	if (!udev)
 		return NOTIFY_DONE;
 	switch (action) {
-	case BUS_NOTIFY_UNBIND_DRIVER:
+	case BUS_NOTIFY_BIND_DRIVER:	/* a probe begins */
+	case BUS_NOTIFY_UNBIND_DRIVER:	/* a removal begins */
 		uvdev_deadline_arm(udev);
 		break;
+	case BUS_NOTIFY_BOUND_DRIVER:
+	case BUS_NOTIFY_DRIVER_NOT_BOUND:
 	case BUS_NOTIFY_UNBOUND_DRIVER:
 		/* Destroy owns the deadline until the device is dead. */
 		if (READ_ONCE(udev->life) == UVDEV_LIVE)

@@ -93,7 +93,7 @@ DECLARE_EVENT_CLASS(uvdev_dev_fault,
 		  __print_symbolic(__entry->reason,
 				   { UVDEV_TRACE_BROKEN_MSG_TIMEOUT, "msg_timeout" },
 				   { UVDEV_TRACE_BROKEN_MALFORMED, "malformed_chain" },
-				   { UVDEV_TRACE_BROKEN_REMOVAL, "removal_timeout" },
+				   { UVDEV_TRACE_BROKEN_DRIVER_TIMEOUT, "driver_timeout" },
 				   { UVDEV_TRACE_BROKEN_NO_BACKEND, "no_backend" }))
 );
 

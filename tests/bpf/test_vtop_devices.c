@@ -314,8 +314,8 @@ static void dev_broken_marks_device(void **state)
 	 * A second report is an event of its own, but the device broke once:
 	 * it keeps the first reason and time.
 	 */
-	r = fx_dev_broken(fx, DEV, UVDEV_TRACE_BROKEN_REMOVAL);
-	fx_expect_event(fx, r, VTOP_EV_BROKEN, DEV, 0, UVDEV_TRACE_BROKEN_REMOVAL, 0);
+	r = fx_dev_broken(fx, DEV, UVDEV_TRACE_BROKEN_DRIVER_TIMEOUT);
+	fx_expect_event(fx, r, VTOP_EV_BROKEN, DEV, 0, UVDEV_TRACE_BROKEN_DRIVER_TIMEOUT, 0);
 	assert_int_equal(fx_dev(fx, DEV).broken, 1);
 	assert_int_equal(fx_dev(fx, DEV).broken_reason, UVDEV_TRACE_BROKEN_MALFORMED);
 	assert_in_run(fx_dev(fx, DEV).broken_ns, first);
@@ -331,7 +331,7 @@ static void dev_broken_each_reason(void **state)
 	struct fx *fx = *state;
 	static const uint32_t reasons[] = {
 		UVDEV_TRACE_BROKEN_MSG_TIMEOUT, UVDEV_TRACE_BROKEN_MALFORMED,
-		UVDEV_TRACE_BROKEN_REMOVAL, UVDEV_TRACE_BROKEN_NO_BACKEND,
+		UVDEV_TRACE_BROKEN_DRIVER_TIMEOUT, UVDEV_TRACE_BROKEN_NO_BACKEND,
 		/* Reasons uvdev does not define are kept as they came. */
 		UVDEV_TRACE_BROKEN_REASONS, UINT32_MAX,
 	};

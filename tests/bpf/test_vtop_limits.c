@@ -170,8 +170,8 @@ static void ring_buffer_full(void **state)
 	fx_drain_events(fx);
 
 	/* Read, the ring takes events again. */
-	r = fx_dev_broken(fx, 3, UVDEV_TRACE_BROKEN_REMOVAL);
-	fx_expect_event(fx, r, VTOP_EV_BROKEN, 3, 0, UVDEV_TRACE_BROKEN_REMOVAL, 0);
+	r = fx_dev_broken(fx, 3, UVDEV_TRACE_BROKEN_DRIVER_TIMEOUT);
+	fx_expect_event(fx, r, VTOP_EV_BROKEN, 3, 0, UVDEV_TRACE_BROKEN_DRIVER_TIMEOUT, 0);
 	fx_expect_drops(fx, 0, 0, 0, 6);
 }
 

@@ -112,8 +112,8 @@ const char *vtop_broken_reason_name(unsigned int reason)
 		return "msg_timeout";
 	case UVDEV_TRACE_BROKEN_MALFORMED:
 		return "malformed_chain";
-	case UVDEV_TRACE_BROKEN_REMOVAL:
-		return "removal_timeout";
+	case UVDEV_TRACE_BROKEN_DRIVER_TIMEOUT:
+		return "driver_timeout";
 	case UVDEV_TRACE_BROKEN_NO_BACKEND:
 		return "no_backend";
 	default:

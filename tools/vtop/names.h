@@ -30,7 +30,7 @@ const char *vtop_irq_outcome_name(unsigned int outcome);
  */
 const char *vtop_event_type_name(unsigned int type);
 
-/* "msg_timeout", "malformed_chain", "removal_timeout", "no_backend". */
+/* "msg_timeout", "malformed_chain", "driver_timeout", "no_backend". */
 const char *vtop_broken_reason_name(unsigned int reason);
 
 /* "queues", "devices", "messages", "events" (enum vtop_drop). */

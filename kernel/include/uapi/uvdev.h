@@ -86,11 +86,12 @@ struct uvdev_create {
  *
  * The kernel's driver unbinds first. With the backend serving, what is in
  * flight completes normally. With no backend, or one that does not let the
- * driver's removal finish within the device's message timeout, the device
- * breaks (every request fails, block requests with VIRTIO_BLK_S_IOERR) and
- * the removal completes. So DESTROY returns within the message timeout plus
- * the driver's own removal time. Errors: ENOENT no such device, EALREADY
- * it is being destroyed.
+ * driver's removal finish within the device's message timeout (and a
+ * second's grace), the device breaks (every request fails, block requests
+ * with VIRTIO_BLK_S_IOERR) and the removal completes. So DESTROY returns
+ * within the message timeout, plus a second, plus the driver's own removal
+ * time; a driver's probe and an unbind are bounded the same way. Errors:
+ * ENOENT no such device, EALREADY it is being destroyed.
  */
 struct uvdev_destroy {
 	char name[UVDEV_NAME_MAX];

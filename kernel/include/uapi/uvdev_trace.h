@@ -42,7 +42,7 @@ enum uvdev_trace_push_result {
 enum uvdev_trace_broken_reason {
 	UVDEV_TRACE_BROKEN_MSG_TIMEOUT = 0,	/* a control message timed out */
 	UVDEV_TRACE_BROKEN_MALFORMED = 1,	/* a malformed descriptor chain */
-	UVDEV_TRACE_BROKEN_REMOVAL = 2,	/* unbind or destroy overran the timeout */
+	UVDEV_TRACE_BROKEN_DRIVER_TIMEOUT = 2,	/* a driver probe, unbind or destroy overran it */
 	UVDEV_TRACE_BROKEN_NO_BACKEND = 3,	/* destroyed with no backend */
 	UVDEV_TRACE_BROKEN_REASONS
 };

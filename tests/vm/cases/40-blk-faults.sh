@@ -70,7 +70,7 @@ expect_eq "broken" 1 "$(cat /sys/class/uvdev/blk1/broken)"
 # Unbinding is bounded by the message timeout whatever it waits for: the
 # removal's deadline or the reset message's own timeout breaks the device.
 dmesg >dmesg.txt
-grep -Eq 'blk1: (backend did not answer message|the driver.s removal did not finish).*device broken' dmesg.txt ||
+grep -Eq 'blk1: (backend did not answer message|the driver.s probe or removal did not finish).*device broken' dmesg.txt ||
 	fail "no kernel message names the device and why it broke"
 uvdevctl destroy blk1
 test ! -e /dev/uvdev/blk1 || fail "/dev/uvdev/blk1 still there after destroy"
