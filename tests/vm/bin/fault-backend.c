@@ -151,8 +151,9 @@ static void usage(FILE *out)
 		"    stop        raise SIGSTOP on itself (continued, it serves again).\n"
 		"    exit        pop every available chain, then _exit without closing\n"
 		"                anything first (the kernel closes the fd).\n"
-		"    close       pop every available chain, close the device fd without\n"
-		"                destroying the device, and idle until SIGTERM.\n"
+		"    close       pop every available chain, close the device fd (and the\n"
+		"                control fd) without destroying the device, and idle until\n"
+		"                SIGTERM.\n"
 		"    no-pop      answer control messages, never pop a chain again.\n"
 		"    no-push     answer control messages, pop every chain, push none.\n"
 		"    garbage     answer every control message only with malformed replies\n"
@@ -180,7 +181,8 @@ static void usage(FILE *out)
 		"OPTIONS\n"
 		"    --mode MODE       the fault (default none).\n"
 		"    --at MOMENT       when; required with a fault mode.\n"
-		"    --size BYTES      disk size, a multiple of 512 (default 64 MiB).\n"
+		"    --size BYTES      disk size, a multiple of 512; K, M and G multiply by\n"
+		"                      powers of 1024 (default 64M).\n"
 		"    --timeout-ms MS   the device's msg_timeout_ms (0: the module's).\n"
 		"    --queue-size N    largest ring, a power of two in 2..%u (default %u).\n"
 		"    -h, --help        this help.\n"
@@ -504,6 +506,7 @@ static int garbage_chains(struct fault *f)
 	ret = hold_all(f);
 	if (ret < 0)
 		goto cleanup;
+	ret = 0;
 	while (not_held < f->queue_size && f->is_held[not_held])
 		not_held++;
 	for (head = 0; head < f->queue_size && !ret; head++) {
@@ -621,12 +624,15 @@ static int block_in_uffd(struct fault *f)
 	return ret < 0 ? device_status(f, ret) : BACKEND_EXIT_ERROR;
 }
 
+/* Let go of uvdev entirely (the control fd holds the module too). */
 static int close_device(struct fault *f)
 {
 	close(f->b.dev_fd);
 	f->b.dev_fd = -1;
 	close(f->kick_fd);
 	f->kick_fd = -1;
+	close(f->ctl_fd);
+	f->ctl_fd = -1;
 	return GO_ON;
 }
 
@@ -974,6 +980,35 @@ static int open_device(struct fault *f, uint32_t timeout_ms)
 	return 0;
 }
 
+/* BYTES, with an optional K, M or G (powers of 1024); a multiple of 512. */
+static int parse_size(const char *arg, uint64_t *size)
+{
+	char digits[32];
+	size_t len = strlen(arg);
+	unsigned int shift = 0;
+
+	if (len == 0 || len >= sizeof(digits))
+		return -1;
+	memcpy(digits, arg, len + 1);
+	switch (digits[len - 1]) {
+	case 'K':
+		shift = 10;
+		break;
+	case 'M':
+		shift = 20;
+		break;
+	case 'G':
+		shift = 30;
+		break;
+	}
+	if (shift)
+		digits[len - 1] = '\0';
+	if (backend_parse_u64(digits, 1, (1ull << 40) >> shift, size))
+		return -1;
+	*size <<= shift;
+	return *size % SECTOR ? -1 : 0;
+}
+
 /* Returns GO_ON, or the exit status for a usage error or --help. */
 static int parse_options(int argc, char **argv, struct fault *f, uint32_t *timeout_ms)
 {
@@ -1004,9 +1039,9 @@ static int parse_options(int argc, char **argv, struct fault *f, uint32_t *timeo
 			f->at = (enum moment)i;
 			break;
 		case 's':
-			if (backend_parse_u64(optarg, SECTOR, 1ull << 40, &v) || v % SECTOR)
-				return backend_usage_error(PROG, "--size %s: give a multiple of 512", optarg);
-			f->size = v;
+			if (parse_size(optarg, &f->size))
+				return backend_usage_error(PROG, "--size %s: give a multiple of 512, up to 1T",
+							   optarg);
 			break;
 		case 't':
 			if (backend_parse_u64(optarg, 0, UVDEV_MAX_TIMEOUT_MS, &v))
