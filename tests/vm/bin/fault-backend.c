@@ -109,7 +109,6 @@ struct fault {
 	uint64_t size;			/* bytes */
 	uint32_t queue_size;
 	int kick_fd;
-	int ctl_fd;			/* /dev/uvdev/control, for QUEUE_STATE */
 	uint8_t *buf;			/* CHUNK bytes */
 	char serial[VIRTIO_BLK_ID_BYTES];
 
@@ -151,9 +150,8 @@ static void usage(FILE *out)
 		"    stop        raise SIGSTOP on itself (continued, it serves again).\n"
 		"    exit        pop every available chain, then _exit without closing\n"
 		"                anything first (the kernel closes the fd).\n"
-		"    close       pop every available chain, close the device fd (and the\n"
-		"                control fd) without destroying the device, and idle until\n"
-		"                SIGTERM.\n"
+		"    close       pop every available chain, close the device fd without\n"
+		"                destroying the device, and idle until SIGTERM.\n"
 		"    no-pop      answer control messages, never pop a chain again.\n"
 		"    no-push     answer control messages, pop every chain, push none.\n"
 		"    garbage     answer every control message only with malformed replies\n"
@@ -219,11 +217,27 @@ static bool mode_takes_messages(enum mode m)
 
 /* ---- the kernel's view, for the premise lines ------------------------------ */
 
+/*
+ * Queue 0 as the kernel sees it. The control node is opened for each look
+ * only: a backend that let go of its device must not hold the module.
+ */
+static int queue_state(const struct fault *f, struct uvdev_queue_state *st)
+{
+	int fd = uvdev_control_open();
+	int ret;
+
+	if (fd < 0)
+		return fd;
+	ret = uvdev_queue_state(fd, f->b.info.dev_id, 0, st);
+	close(fd);
+	return ret;
+}
+
 /* Chains the driver made available and nobody popped yet, or -errno. */
 static int kernel_pending(const struct fault *f)
 {
 	struct uvdev_queue_state st;
-	int ret = uvdev_queue_state(f->ctl_fd, f->b.info.dev_id, 0, &st);
+	int ret = queue_state(f, &st);
 
 	return ret ? ret : (int)st.pending;
 }
@@ -231,7 +245,7 @@ static int kernel_pending(const struct fault *f)
 static void kernel_view(const struct fault *f, char *out, size_t len)
 {
 	struct uvdev_queue_state st;
-	int ret = uvdev_queue_state(f->ctl_fd, f->b.info.dev_id, 0, &st);
+	int ret = queue_state(f, &st);
 
 	if (ret) {
 		snprintf(out, len, "kernel view unavailable: %s", strerror(-ret));
@@ -624,15 +638,12 @@ static int block_in_uffd(struct fault *f)
 	return ret < 0 ? device_status(f, ret) : BACKEND_EXIT_ERROR;
 }
 
-/* Let go of uvdev entirely (the control fd holds the module too). */
 static int close_device(struct fault *f)
 {
 	close(f->b.dev_fd);
 	f->b.dev_fd = -1;
 	close(f->kick_fd);
 	f->kick_fd = -1;
-	close(f->ctl_fd);
-	f->ctl_fd = -1;
 	return GO_ON;
 }
 
@@ -971,12 +982,6 @@ static int open_device(struct fault *f, uint32_t timeout_ms)
 		backend_error(&f->b, "setting the kick eventfd failed: %s", strerror(-ret));
 		return -1;
 	}
-	f->ctl_fd = uvdev_control_open();
-	if (f->ctl_fd < 0) {
-		backend_error(&f->b, "opening %s failed: %s", UVDEV_CONTROL_PATH,
-			      strerror(-f->ctl_fd));
-		return -1;
-	}
 	return 0;
 }
 
@@ -1084,7 +1089,6 @@ int main(int argc, char **argv)
 		.queue_size = DEFAULT_QUEUE_SIZE,
 		.disk_fd = -1,
 		.kick_fd = -1,
-		.ctl_fd = -1,
 		.uffd = -1,
 		.b = { .prog = PROG, .signal_fd = -1, .dev_fd = -1 },
 	};
@@ -1118,8 +1122,6 @@ int main(int argc, char **argv)
 		f.garbage_refused);
 
 cleanup:
-	if (f.ctl_fd >= 0)
-		close(f.ctl_fd);
 	if (f.kick_fd >= 0)
 		close(f.kick_fd);
 	if (f.uffd >= 0)
