@@ -22,8 +22,8 @@
 # T_MS .. T_MS + SLACK_MS, less 5 % below: the kernel's timers count jiffies
 # and the trace clock is another clock, 1 % apart under TCG here. SLACK_MS (5000) is the driver's own removal once
 # the device broke (failing the requests, del_gendisk, the reset, freeing the
-# rings): 200..1300 ms measured here with fio running, under TCG on a 2-core
-# host at load 10. A cell where the operation must not wait runs with
+# rings): 0..800 ms measured here, with fio running, under TCG on a 2-core
+# host at load 2..13, where a healthy destroy took 50..300 ms. A cell where the operation must not wait runs with
 # LONG_MS (30000) and must take under FAST_MS (5000): waiting for the timeout
 # would take 30 s, so the generous bound hides nothing. An operation whose
 # end does not come within HANG_MS of its start is recorded as hung and the
