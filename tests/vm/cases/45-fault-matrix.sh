@@ -126,6 +126,7 @@ cleanup() {
 	done
 	echo 0 >"$TRACE/events/fmatrix/enable" 2>/dev/null || true
 	echo >"$TRACE/kprobe_events" 2>/dev/null || true
+	echo local >"$TRACE/trace_clock" 2>/dev/null || true
 }
 trap cleanup EXIT
 for p in 'destroy uvdev_destroy_device' 'unbind device_driver_detach' \

@@ -11,11 +11,11 @@
 # - flushes the block layer completed on the disk (/sys/block/vdX/stat);
 # - flush chains the backend popped (uvdev_vq_pop of exactly 17 bytes, the
 #   16-byte header and the status byte: any read, write, discard or get-id
-#   carries more) and its fdatasync calls (bpftrace, filtered by its pid);
+#   carries more) and its fdatasync calls (the kernel's tracepoints
+#   uvdev_vq_pop and syscalls/sys_enter_fdatasync, by the backend's threads);
 # - ordering: at the push of each flush chain, the pushing thread is the one
 #   that popped it and its last fdatasync began after that pop, so (being
 #   the same thread, now pushing) it returned before the completion.
-# One bpftrace counts for both backends, keyed by pid.
 # The check passes when every flush was popped, there are at least as many
 # fdatasyncs as flushes, and every flush was ordered. The same check runs
 # against fault-backend --mode flush-noop (a backend that completes flushes
@@ -35,7 +35,6 @@ show_backends() {
 	done
 }
 
-trap show_backends EXIT
 load_module
 modprobe virtio_blk
 modprobe loop
@@ -57,41 +56,40 @@ flushes() {
 	echo "${s[15]}"
 }
 
-# bt_value MAP PID: a count map's value for PID in bpftrace's output, 0 if
-# unset.
-bt_value() {
-	local v
-	v=$(sed -n "s/^@$1\[$2\]: \([0-9]*\)$/\1/p" durability.bt)
-	echo "${v:-0}"
+# Flush chains popped, fdatasync calls and pushes, traced by the kernel
+# (events with a global clock: a thread may change CPUs between them).
+T=/sys/kernel/tracing
+step "tracing flush chains, fdatasyncs and pushes"
+echo mono >"$T/trace_clock"
+echo 'bytes == 17' >"$T/events/uvdev/uvdev_vq_pop/filter"
+echo 'bytes == 1' >"$T/events/uvdev/uvdev_vq_push/filter"
+echo >"$T/trace"
+for e in uvdev/uvdev_vq_pop uvdev/uvdev_vq_push syscalls/sys_enter_fdatasync; do
+	echo 1 >"$T/events/$e/enable"
+done
+# untrace: as it was (changing the clock also empties the trace).
+untrace() {
+	local e
+	[ -n "${traced:-}" ] || return 0
+	traced=""
+	for e in uvdev/uvdev_vq_pop uvdev/uvdev_vq_push syscalls/sys_enter_fdatasync; do
+		echo 0 >"$T/events/$e/enable"
+	done
+	echo 0 >"$T/events/uvdev/uvdev_vq_pop/filter"
+	echo 0 >"$T/events/uvdev/uvdev_vq_push/filter"
+	echo local >"$T/trace_clock"
 }
+traced=1
+trap 'show_backends; untrace' EXIT
 
-# One bpftrace for both backends (starting it costs a minute under TCG),
-# its counts keyed by the backend's pid.
-step "bpftrace counts flush chains, fdatasyncs and their order"
-bpftrace -e '
-BEGIN { printf("ready\n"); }
-tracepoint:uvdev:uvdev_vq_pop /args->bytes == 17/ {
-	@pop_ns[pid, args->dev, args->head] = nsecs;
-	@pop_tid[pid, args->dev, args->head] = tid;
-	@flush_pops[pid] = count();
+# threads PID: PID's thread ids, as an ERE alternation.
+threads() {
+	local t out=""
+	for t in /proc/"$1"/task/*; do
+		out+="${out:+|}${t##*/}"
+	done
+	echo "$out"
 }
-tracepoint:syscalls:sys_enter_fdatasync {
-	@sync_ns[tid] = nsecs;
-	@fdatasyncs[pid] = count();
-}
-tracepoint:uvdev:uvdev_vq_push /@pop_ns[pid, args->dev, args->head] != 0/ {
-	if (@pop_tid[pid, args->dev, args->head] == tid &&
-	    @sync_ns[tid] > @pop_ns[pid, args->dev, args->head]) {
-		@ordered[pid] = count();
-	} else {
-		@unordered[pid] = count();
-	}
-	delete(@pop_ns[pid, args->dev, args->head]);
-	delete(@pop_tid[pid, args->dev, args->head]);
-}
-END { clear(@pop_ns); clear(@pop_tid); clear(@sync_ns); }' >durability.bt 2>&1 &
-bt=$!
-wait_for 180 "bpftrace to attach" file_has durability.bt '^ready'
 
 # workload NAME: fio with an fsync every 4 writes on NAME's disk; sets
 # blk_flushes and loop_flushes (flushes completed on the disk and on the
@@ -112,13 +110,44 @@ workload() {
 	[ "$blk_flushes" -ge 100 ] || fail "only $blk_flushes flushes: fio's fsyncs did not reach $disk"
 }
 
-# counts NAME PID BLK_FLUSHES LOOP_FLUSHES: bpftrace's counts for PID; sets
-# flush_pops, fdatasyncs, ordered, unordered and checks the pops.
+# counts NAME THREADS BLK_FLUSHES LOOP_FLUSHES: from the trace, for the
+# backend's THREADS: flush chains popped, fdatasyncs, and flushes whose push
+# came from the popping thread after an fdatasync it began after the pop
+# (ordered) or not (unordered). Checks the pops against the block layer.
 counts() {
-	flush_pops=$(bt_value flush_pops "$2")
-	fdatasyncs=$(bt_value fdatasyncs "$2")
-	ordered=$(bt_value ordered "$2")
-	unordered=$(bt_value unordered "$2")
+	read -r flush_pops fdatasyncs ordered unordered < <(awk -v tids="^($2)\$" '
+		function field(name,   k) {
+			for (k = 1; k <= NF; k++)
+				if (index($k, name "=") == 1)
+					return substr($k, length(name) + 2)
+		}
+		{
+			n = split($1, task, "-")
+			tid = task[n]
+			if (tid !~ tids)
+				next
+			for (i = 2; i < NF; i++)
+				if ($i ~ /^[0-9]+\.[0-9]+:$/)
+					break
+			ts = substr($i, 1, length($i) - 1) + 0
+			ev = $(i + 1)
+			key = field("dev") ":" field("head")
+			if (ev == "uvdev_vq_pop:") {
+				pop_ts[key] = ts
+				pop_tid[key] = tid
+				pops++
+			} else if (ev ~ /^sys_fdatasync/) {
+				sync_ts[tid] = ts
+				syncs++
+			} else if (ev == "uvdev_vq_push:" && (key in pop_ts)) {
+				if (pop_tid[key] == tid && (tid in sync_ts) && sync_ts[tid] > pop_ts[key])
+					ordered++
+				else
+					unordered++
+				delete pop_ts[key]
+			}
+		}
+		END { print pops + 0, syncs + 0, ordered + 0, unordered + 0 }' durability.trace)
 	echo "$1: block layer flushes $3, flush chains popped $flush_pops," \
 	     "fdatasyncs $fdatasyncs, ordered $ordered, unordered $unordered;" \
 	     "flushes reaching the loop device $4"
@@ -143,29 +172,33 @@ step "uvdev-blk: every flush is an fdatasync, completed after it"
 uvdev-blk --size 64M d1 /tmp/dur/d1.img 2>d1.err &
 pid1=$!
 workload d1
-blk1=$blk_flushes loop1=$loop_flushes
+blk1=$blk_flushes loop1=$loop_flushes tids1=$(threads "$pid1")
 stop_backend "$pid1"
 
 step "a backend whose flush is a no-op"
 "$FB" --mode flush-noop --size 64M d2 /tmp/dur/d2.img 2>d2.err &
 pid2=$!
 workload d2
-blk2=$blk_flushes loop2=$loop_flushes
+blk2=$blk_flushes loop2=$loop_flushes tids2=$(threads "$pid2")
 uvdevctl destroy d2
 wait "$pid2" || fail "fault-backend exited with $? after the destroy"
 grep -E 'flushes' d2.err
 
-kill -INT "$bt"
-wait "$bt" || true
+cp "$T/trace" durability.trace
+untrace
+echo "traced: $(grep -c uvdev_vq_pop durability.trace) flush pops," \
+     "$(grep -c sys_fdatasync durability.trace) fdatasyncs," \
+     "$(grep -c uvdev_vq_push durability.trace) pushes of 1 byte"
+grep -m 3 -E 'uvdev_vq_pop|sys_fdatasync' durability.trace || true
 
 step "the check passes uvdev-blk"
-counts d1 "$pid1" "$blk1" "$loop1"
+counts d1 "$tids1" "$blk1" "$loop1"
 durable || fail "uvdev-blk completed flushes without making them durable"
 [ "$loop1" -gt 0 ] || fail "no flush reached the loop device: fdatasync did nothing"
 echo "ok: uvdev-blk made every flush durable before completing it"
 
 step "the same check catches the no-op flush"
-counts d2 "$pid2" "$blk2" "$loop2"
+counts d2 "$tids2" "$blk2" "$loop2"
 if durable; then
 	fail "the check passed a backend that never calls fdatasync"
 fi
