@@ -19,6 +19,7 @@ if [ ! -f "$build/modules/uvdev_selftest_debug.ko" ]; then
 	echo "debug-selftest: no $build/modules/uvdev_selftest_debug.ko; run 'make check-debug'" >&2
 	exit 2
 fi
+mkdir -p "$build/vm"
 "$root/tests/vm/run.sh" "$@" --cases-dir "$here/cases" \
 	--results "$build/vm/debug-selftest-results" --all >"$out" 2>&1
 rc=$?
