@@ -50,7 +50,7 @@ setup() {
 kmemleak_scan() {
 	local name=$1 since=$2 left
 	[ -e "$kmemleak" ] || return 0
-	left=$(awk -v s="$since" -v now="$(date +%s.%N)" 'BEGIN { w = s + 6 - now; printf "%.2f\n", w > 0 ? w : 0 }')
+	left=$(awk -v s="$since" -v now="$(date +%s.%N)" 'BEGIN { w = s + 6 - now; printf "%.2f\n", (w > 0 ? w : 0) }')
 	sleep "$left"
 	if ! { echo scan >"$kmemleak" && echo scan >"$kmemleak"; } 2>"$results/$name.kmemleak"; then
 		echo "kmemleak: the scan failed ($(cat "$results/$name.kmemleak")); is kmemleak disabled? see the kernel log" \
