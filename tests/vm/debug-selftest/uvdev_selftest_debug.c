@@ -102,12 +102,14 @@ out:
 
 static noinline int commit_kasan(void)
 {
-	char *volatile p;
+	char *p;
 
 	p = kmalloc(64, GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
 	kfree(p);
+	/* The compiler must not see that p was freed: the read has to happen. */
+	OPTIMIZER_HIDE_VAR(p);
 	pr_info("uvdev_selftest_debug: read after free: %d\n", READ_ONCE(p[8]));
 	return 0;
 }
