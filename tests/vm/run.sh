@@ -309,7 +309,7 @@ kmemleak_judge() {
 kmemleak_ours() {
 	awk '/^unreferenced object/ { if (ours) printf "%s", rec; rec = ""; ours = 0 }
 		{ rec = rec $0 "\n" }
-		/^ +\[<[0-9a-f]+>\] (0x[0-9a-f]+$|.*\[uvdev[a-z0-9_]*\]$)/ { ours = 1 }
+		/^ +\[<[^>]*>\] (0x[0-9a-f]+$|.*\[uvdev[a-z0-9_]*\]$)/ { ours = 1 }
 		END { if (ours) printf "%s", rec }' "$1"
 }
 
