@@ -26,7 +26,11 @@ LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf 
 
 MODULE := $(O)/modules/uvdev.ko
 SELFTEST_MODULE := $(O)/modules/uvdev_selftest_warn.ko
-VMLINUX := $(O)/vmlinux
+DEBUG_SELFTEST_MODULE := $(O)/modules/uvdev_selftest_debug.ko
+# KDIR may be a full kernel build tree (the debug kernel, make check-debug):
+# it has its vmlinux, and Kbuild encodes the module's BTF itself.
+FULL_KDIR := $(if $(wildcard $(KDIR)/vmlinux),1)
+VMLINUX := $(if $(FULL_KDIR),$(KDIR)/vmlinux,$(O)/vmlinux)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.bpf.o,$(wildcard bpf/*.bpf.c))
 BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
 VTOP := $(O)/tools/vtop/vtop
@@ -47,15 +51,19 @@ help:
 	@echo "  make check-perf  the perf gate against tests/perf/baseline.txt, with its selftest"
 	@echo "  make perf-selftest   the perf gate's selftest alone"
 	@echo "  make perf-baseline   record the perf gate's baseline again (5 boots)"
+	@echo "  make debug-kernel  build the debug kernel (KASAN, lockdep, kmemleak; cached)"
+	@echo "  make check-debug   the VM tier on the debug kernel (slow; not in 'make check')"
 
 deps:
 	tools/build/install-deps.sh
 
 # ---- kernel ----------------------------------------------------------------
 
+ifeq ($(FULL_KDIR),)
 $(VMLINUX): $(VMLINUZ) tools/build/extract-vmlinux.sh
 	@mkdir -p $(@D)
 	tools/build/extract-vmlinux.sh $< $@
+endif
 
 # Kbuild writes its objects next to the sources, so build from a tree of
 # symlinks under $(O) and keep the source tree clean.
@@ -68,13 +76,14 @@ endef
 
 # Module BTF: pahole encodes it against the stock kernel's BTF, so that
 # /sys/kernel/btf/<module> appears on load (Kbuild skips this step because
-# Debian's headers carry no vmlinux). It works on a copy in $(O)/modules so
-# Kbuild's own output keeps its DWARF for the next incremental build.
+# Debian's headers carry no vmlinux; a full tree's Kbuild has done it). It
+# works on a copy in $(O)/modules so Kbuild's own output keeps its DWARF for
+# the next incremental build.
 # $(1): Kbuild's .ko, $(2): the installed copy.
 define add_module_btf
 	@mkdir -p $(dir $(2))
 	cp $(1) $(2)
-	$(PAHOLE) -J $$(PAHOLE=$(PAHOLE) $(KDIR)/scripts/pahole-flags.sh) --btf_base $(VMLINUX) $(2)
+	$(if $(FULL_KDIR),,$(PAHOLE) -J $$(PAHOLE=$(PAHOLE) $(KDIR)/scripts/pahole-flags.sh) --btf_base $(VMLINUX) $(2))
 	$(LLVM_STRIP) --strip-debug $(2)
 endef
 
@@ -86,6 +95,10 @@ $(MODULE): $(VMLINUX) $(wildcard kernel/uvdev/* kernel/include/uapi/*)
 $(SELFTEST_MODULE): $(VMLINUX) $(wildcard tests/vm/selftest/*)
 	$(call kbuild_module,tests/vm/selftest,tests/vm/selftest)
 	$(call add_module_btf,$(O)/tests/vm/selftest/uvdev_selftest_warn.ko,$@)
+
+$(DEBUG_SELFTEST_MODULE): $(VMLINUX) $(wildcard tests/vm/debug-selftest/*)
+	$(call kbuild_module,tests/vm/debug-selftest,tests/vm/debug-selftest)
+	$(call add_module_btf,$(O)/tests/vm/debug-selftest/uvdev_selftest_debug.ko,$@)
 
 vmlinux-h: $(VMLINUX)
 	$(BPFTOOL) btf dump file $(VMLINUX) format c > vmlinux.h
@@ -103,7 +116,8 @@ $(CHECKPATCH):
 CHECKPATCH_FLAGS := --strict --no-tree --show-types --terse --ignore FILE_PATH_CHANGES
 checkpatch: $(CHECKPATCH)
 	$(CHECKPATCH) $(CHECKPATCH_FLAGS) -f $(filter-out %/trace.h,$(wildcard \
-		kernel/uvdev/*.c kernel/uvdev/*.h kernel/include/uapi/*.h tests/vm/selftest/*.c))
+		kernel/uvdev/*.c kernel/uvdev/*.h kernel/include/uapi/*.h tests/vm/selftest/*.c \
+		tests/vm/debug-selftest/*.c))
 	$(CHECKPATCH) $(CHECKPATCH_FLAGS) --ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT \
 		-f kernel/uvdev/trace.h
 
@@ -168,6 +182,8 @@ $(O)/tests/vm/bin/%: tests/vm/bin/%.c $(wildcard kernel/include/uapi/*.h) \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itools/uvdev -o $@ $< $(O)/tools/uvdev/backend.o $(LIBUVDEV) -lpthread
 
+vm-test-bins: $(VM_TEST_BINS)
+
 check-vm: all $(SELFTEST_MODULE) $(VM_TEST_BINS)
 	UVDEV_BUILD=$(O) tests/vm/run.sh --all
 	UVDEV_BUILD=$(O) tests/vm/selftest/run-harness-selftest.sh
@@ -191,10 +207,41 @@ bench: all $(VM_TEST_BINS)
 demo: all
 	UVDEV_BUILD=$(O) tests/vm/run.sh --demo
 
+# ---- debug tier --------------------------------------------------------------
+# A kernel with KASAN, lockdep, kmemleak and debug objects, built from
+# Debian's linux-source-6.1 and cached in $(DEBUG_KERNEL) (tools/build/
+# debug-kernel.sh); check-debug builds the project against it in $(O)/debug
+# and runs the VM tier on it. Not part of 'make check': it takes long.
+DEBUG_KERNEL := $(O)/debug-kernel
+
+DEBUG_KDIR := $(DEBUG_KERNEL)/linux
+# KASAN, lockdep and kmemleak under TCG make the cases several times slower;
+# KASAN's shadow takes an eighth of the guest's memory.
+DEBUG_TIMEOUT_SCALE ?= 4
+DEBUG_MEMORY ?= 4096
+
+debug-kernel:
+	tools/build/debug-kernel.sh --out $(DEBUG_KERNEL)
+
+# kasan_multi_shot: report every KASAN error, not only the first of the boot.
+DEBUG_VM_ARGS := --kernel $(DEBUG_KDIR)/arch/x86/boot/bzImage \
+	--modules $(DEBUG_KERNEL)/modules/lib/modules --memory $(DEBUG_MEMORY) \
+	--timeout-scale $(DEBUG_TIMEOUT_SCALE) --append kasan_multi_shot
+
+# The project built against the debug kernel, in $(O)/debug; the self-test
+# (each debug check catches a deliberate bug) runs first, then every VM
+# case. Both run even when the first fails.
+check-debug: debug-kernel
+	$(MAKE) O=$(O)/debug KDIR=$(DEBUG_KDIR) all vm-test-bins $(O)/debug/modules/uvdev_selftest_debug.ko
+	UVDEV_BUILD=$(O)/debug tests/vm/debug-selftest/run-debug-selftest.sh $(DEBUG_VM_ARGS); rc=$$?; \
+	UVDEV_BUILD=$(O)/debug tests/vm/run.sh $(DEBUG_VM_ARGS) --all || rc=1; \
+	exit $$rc
+
 clean:
 	rm -rf $(O)
 
 .SECONDARY: $(BPF_OBJS)
 
 .PHONY: all help deps module vmlinux-h checkpatch bpf tools check check-unit \
-	check-bpf check-vm check-perf perf-selftest perf-baseline bench demo clean
+	check-bpf check-vm vm-test-bins check-perf perf-selftest perf-baseline bench demo clean \
+	debug-kernel check-debug

@@ -17,6 +17,8 @@ export UVDEV_BUILD=$(cat "$results/build-dir" 2>/dev/null || echo "$UVDEV_ROOT/b
 export UVDEV_RESULTS=$results
 . "$here/lib.sh"
 set +e +o pipefail
+export UVDEV_TIME_SCALE=$(cat "$results/time-scale" 2>/dev/null || echo 1)
+kmemleak=/sys/kernel/debug/kmemleak
 
 say() {
 	echo "[vm] $*" >/dev/console
@@ -97,6 +99,26 @@ judge_watch() {
 	done
 }
 
+# kmemleak_scan NAME SINCE: on a kernel with kmemleak, write the leaks found
+# since the last scan to NAME.kmemleak and forget them, so that the next
+# report holds only new ones. kmemleak reports an object only when it is at
+# least 5 s old (MSECS_MIN_AGE in mm/kmemleak.c) and unchanged over two
+# scans, so this waits until 5 s (and a margin) after SINCE, the time the
+# case ended, and scans twice.
+kmemleak_scan() {
+	local name=$1 since=$2 left
+	[ -e "$kmemleak" ] || return 0
+	left=$(awk -v s="$since" -v now="$(date +%s.%N)" 'BEGIN { w = s + 6 - now; printf "%.2f\n", (w > 0 ? w : 0) }')
+	sleep "$left"
+	if ! { echo scan >"$kmemleak" && echo scan >"$kmemleak"; } 2>"$results/$name.kmemleak"; then
+		echo "kmemleak: the scan failed ($(cat "$results/$name.kmemleak")); is kmemleak disabled? see the kernel log" \
+			>"$results/$name.kmemleak"
+		return 0
+	fi
+	cat "$kmemleak" >"$results/$name.kmemleak"
+	echo clear >"$kmemleak"
+}
+
 run_case() {
 	local name=$1 timeout=$2 script=$3
 	local start end rc pid
@@ -121,6 +143,7 @@ run_case() {
 	judge_watch "$name" "$script"
 	unload_uvdev "$name"
 	end=$(date +%s.%N)
+	kmemleak_scan "$name" "$end"
 	echo "uvdev-vm: end $name rc=$rc" >/dev/kmsg
 	dmesg -c >"$results/$name.dmesg" 2>&1
 	cat /proc/sys/kernel/tainted >"$results/$name.taint"
@@ -134,6 +157,7 @@ run_case() {
 }
 
 setup
+kmemleak_scan boot "$(date +%s.%N)"
 dmesg -c >"$results/boot.dmesg" 2>&1
 
 mode=$(cat "$results/mode" 2>/dev/null || echo test)

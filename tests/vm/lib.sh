@@ -18,9 +18,10 @@ step() {
 }
 
 # wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND until it succeeds,
-# failing the case if it does not within SECONDS.
+# failing the case if it does not within SECONDS (times the run's
+# --timeout-scale, for slow debug kernels).
 wait_for() {
-	local limit=$1 what=$2 deadline
+	local limit=$(( $1 * ${UVDEV_TIME_SCALE:-1} )) what=$2 deadline
 	shift 2
 	deadline=$(( $(date +%s%N) + limit * 1000000000 ))
 	until "$@"; do

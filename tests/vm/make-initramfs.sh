@@ -1,17 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make-initramfs.sh KVER OUT
+# make-initramfs.sh KVER OUT [MODDIR]
 #
 # Build the VM's initramfs: a static busybox, the init script, and the few
-# stock modules needed to mount the host's root over 9p, decompressed and
-# listed in load order (dependencies first, from modules.dep).
+# modules needed to mount the host's root over 9p, decompressed and listed
+# in load order (dependencies first, from modules.dep). MODDIR is the
+# kernel's module directory (default /lib/modules/KVER); a kernel with them
+# built in (modules.builtin) gets none.
 set -euo pipefail
 
 kver=$1
 out=$2
 here=$(cd "$(dirname "$0")" && pwd)
-moddir=/lib/modules/$kver
+moddir=${3:-/lib/modules/$kver}
 wanted=(virtio_pci 9pnet_virtio 9p)
 
 stage=$(mktemp -d)

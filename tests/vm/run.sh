@@ -10,15 +10,19 @@ usage() {
 	cat <<'USAGE'
 Usage: tests/vm/run.sh [OPTIONS] [--all | CASE...]
 
-Boot the stock Debian kernel in QEMU (KVM when /dev/kvm is usable, TCG
-otherwise) and run VM test cases from tests/vm/cases/ inside it, in one boot.
+Boot the stock Debian kernel (or the one given with --kernel) in QEMU (KVM
+when /dev/kvm is usable, TCG otherwise) and run VM test cases from
+tests/vm/cases/ inside it, in one boot.
 
 A case fails when its script exits non-zero or times out, when the kernel log
 it caused shows WARNING, BUG, Oops, general protection, a hung task (the
 guest reports tasks blocked for 10 s), a soft lockup or a similar report,
 when it adds a kernel taint other than O (out-of-tree) or E (unsigned), or
 when the uvdev module does not unload after it (every case starts from a
-fresh load).
+fresh load). On a kernel with kmemleak, the harness scans for leaks after
+each case and fails the case when a leaked object was allocated through one
+of the project's modules or a module unloaded since (see the README's debug
+tier); on a --kernel run, a problem in the boot log fails the run too.
 
 Options:
   --all                 run every case in tests/vm/cases (sorted by name)
@@ -30,6 +34,13 @@ Options:
   --smp N               guest CPUs (default 2)
   --memory MB           guest memory (default 2048)
   --results DIR         where to keep results (default build/vm/results)
+  --kernel IMAGE        boot IMAGE (a bzImage) instead of the stock kernel
+  --modules DIR         with --kernel: the guest's /lib/modules (DIR holds
+                        RELEASE/ as 'make modules_install INSTALL_MOD_PATH=X'
+                        writes X/lib/modules), shared read-only
+  --append ARGS         more kernel command-line arguments
+  --timeout-scale N     multiply every case's timeout, the guest's wait_for
+                        limits and the boot allowance by N (slow kernels)
   --demo                run tools/demo/guest-demo.sh on the console instead
   -h, --help            this help
 
@@ -44,6 +55,8 @@ Examples:
   tests/vm/run.sh --all
   tests/vm/run.sh 00-module-load
   tests/vm/run.sh --deterministic bench-blk
+  tests/vm/run.sh --kernel build/debug-kernel/linux/arch/x86/boot/bzImage \
+      --modules build/debug-kernel/modules/lib/modules --timeout-scale 4 --all
 USAGE
 }
 
@@ -60,6 +73,10 @@ memory=2048
 demo=0
 cases=()
 cases_dir=$here/cases
+kernel_image=
+modules_dir=
+extra_append=
+time_scale=1
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -71,6 +88,10 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift ;;
 	--memory) memory=$2; shift ;;
 	--results) results=$2; shift ;;
+	--kernel) kernel_image=$2; shift ;;
+	--modules) modules_dir=$2; shift ;;
+	--append) extra_append=$2; shift ;;
+	--timeout-scale) time_scale=$2; shift ;;
 	--demo) demo=1 ;;
 	-h|--help) usage; exit 0 ;;
 	-*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -100,8 +121,32 @@ case "$root" in
 *[[:space:]]*) echo "run.sh: the project path must not contain spaces: $root" >&2; exit 2 ;;
 esac
 
-kver=$("$root/tools/build/kernel-version.sh") || exit 2
-vmlinuz=/boot/vmlinuz-$kver
+case "$time_scale" in
+''|*[!0-9]*|0) echo "run.sh: --timeout-scale takes a positive integer, not '$time_scale'" >&2; exit 2 ;;
+esac
+own_kernel=0
+if [ -n "$kernel_image" ]; then
+	own_kernel=1
+	[ -f "$kernel_image" ] || { echo "run.sh: no kernel image at $kernel_image" >&2; exit 2; }
+	kernel_image=$(cd "$(dirname "$kernel_image")" && pwd)/$(basename "$kernel_image")
+	# The release is in the image's header, as file(1) reads it.
+	kver=$(file -bL "$kernel_image" | sed -n 's/.*, version \([^ ]*\) .*/\1/p')
+	[ -n "$kver" ] || { echo "run.sh: $kernel_image is not a bzImage (file(1) finds no version)" >&2; exit 2; }
+	moddir=
+	if [ -n "$modules_dir" ]; then
+		modules_dir=$(cd "$modules_dir" && pwd) || exit 2
+		moddir=$modules_dir/$kver
+		[ -f "$moddir/modules.dep" ] || {
+			echo "run.sh: no $kver/modules.dep in $modules_dir (the modules of $kernel_image)" >&2
+			exit 2
+		}
+	fi
+else
+	[ -z "$modules_dir" ] || { echo "run.sh: --modules goes with --kernel" >&2; exit 2; }
+	kver=$("$root/tools/build/kernel-version.sh") || exit 2
+	kernel_image=/boot/vmlinuz-$kver
+	moddir=/lib/modules/$kver
+fi
 qemu=$(command -v qemu-system-x86_64) || {
 	echo "run.sh: qemu-system-x86_64 not found; run 'make deps'" >&2
 	exit 2
@@ -110,20 +155,23 @@ qemu=$(command -v qemu-system-x86_64) || {
 initrd=$build/vm/initramfs-$kver.cpio.gz
 mkdir -p "$build/vm"
 if [ ! -f "$initrd" ] || [ "$here/initramfs/init" -nt "$initrd" ] ||
-   [ "$here/make-initramfs.sh" -nt "$initrd" ]; then
-	"$here/make-initramfs.sh" "$kver" "$initrd" || exit 2
+   [ "$here/make-initramfs.sh" -nt "$initrd" ] ||
+   { [ -n "$moddir" ] && [ "$moddir/modules.dep" -nt "$initrd" ]; }; then
+	"$here/make-initramfs.sh" "$kver" "$initrd" ${moddir:+"$moddir"} || exit 2
 fi
 
 rm -rf "$results"
 mkdir -p "$results"
 echo "$build" >"$results/build-dir"
+echo "$time_scale" >"$results/time-scale"
 total_timeout=0
 : >"$results/plan"
 for c in "${cases[@]}"; do
 	t=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$cases_dir/$c.sh" | head -n 1)
-	t=${t:-$default_timeout}
+	t=$(( ${t:-$default_timeout} * time_scale ))
 	echo "$c $t $cases_dir/$c.sh" >>"$results/plan"
-	total_timeout=$((total_timeout + t + 15))
+	# 15 s to collect the case's results (a kmemleak scan takes longer).
+	total_timeout=$((total_timeout + t + 15 * time_scale))
 done
 if [ $demo -eq 1 ]; then
 	echo demo >"$results/mode"
@@ -140,7 +188,7 @@ kvm_works() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
 	if [ ! -f "$cache" ]; then
 		if timeout 20 "$qemu" -machine q35 -accel kvm -cpu host -m 256 -nographic \
-			-no-reboot -kernel "$vmlinuz" -append "console=ttyS0 panic=-1" \
+			-no-reboot -kernel "$kernel_image" -append "console=ttyS0 panic=-1" \
 			</dev/null 2>&1 | grep -q 'Kernel panic'; then
 			echo yes >"$cache"
 		else
@@ -161,6 +209,7 @@ elif kvm_works; then
 fi
 
 append="console=ttyS0 panic=-1 oops=panic uvdev_repo=$root"
+[ -z "$extra_append" ] || append+=" $extra_append"
 # The demo owns the console: only errors may interrupt its screen.
 if [ $demo -eq 1 ]; then
 	append+=" loglevel=3"
@@ -183,17 +232,23 @@ case "$build/" in
 *) extra_shares=(-virtfs "local,path=$build,mount_tag=build,security_model=none,readonly=on,multidevs=remap")
    append+=" uvdev_build=$build" ;;
 esac
+# A kernel of our own brings its modules: the guest mounts them over the
+# host's /lib/modules.
+if [ -n "$modules_dir" ]; then
+	extra_shares+=(-virtfs "local,path=$modules_dir,mount_tag=modules,security_model=none,readonly=on,multidevs=remap")
+	append+=" uvdev_modules=1"
+fi
 
 qemu_cmd=("$qemu" -machine q35 "${accel[@]}" -smp "$smp" -m "$memory"
 	-nographic -no-reboot -nic none
-	-kernel "$vmlinuz" -initrd "$initrd" -append "$append"
+	-kernel "$kernel_image" -initrd "$initrd" -append "$append"
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$root,mount_tag=project,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap"
 	"${extra_shares[@]}")
 
 console=$build/vm/console.log
-boot_margin=180
+boot_margin=$((180 * time_scale))
 # Case timeouts count guest time; under -icount the guest's clock runs off
 # instructions and the host needs several times longer for the same work.
 if [ $deterministic -eq 1 ]; then
@@ -216,8 +271,13 @@ echo "vm: QEMU exited with $qemu_rc after ${elapsed}s"
 
 # ---- judge -------------------------------------------------------------------
 
-# Kernel reports that fail a run, whatever the test said.
+# Kernel reports that fail a run, whatever the test said. Most reports of the
+# debug kernel's checks start with WARNING: or BUG:; their own titles are
+# listed too, for the few that print another header first.
 bad_log='WARNING:|BUG:|Oops|general protection|Kernel panic|kernel BUG|UBSAN:|KASAN:|refcount_t:|list_(add|del) corruption|INFO: task .* blocked|rcu: INFO|watchdog: BUG|Call Trace:'
+bad_log+='|possible circular locking dependency|possible recursive locking|inconsistent lock state|'
+bad_log+='irq lock inversion|suspicious RCU usage|sleeping function called from invalid context|'
+bad_log+='ODEBUG:|INFO: trying to register non-static key|lockdep: .*turning off|DEBUG_LOCKS_WARN_ON'
 # Taint bits a run may add: O (12, out-of-tree) and E (13, unsigned module).
 allowed_taint=$(( (1 << 12) | (1 << 13) ))
 taint_letters() {
@@ -226,6 +286,47 @@ taint_letters() {
 		(( t & (1 << i) )) && out+=${letters:i:1}
 	done
 	echo "$out"
+}
+
+# kmemleak_judge FILE: print why the kmemleak report in FILE (written by
+# guest-run.sh after a case) fails the case, nothing if it does not. A leaked
+# object counts against the case when its allocation backtrace has a frame in
+# one of the project's modules ([uvdev...]) or a frame that no longer
+# resolves to a symbol, which is code of a module unloaded since: uvdev, or a
+# virtio driver a case unbound from a uvdev device. Other leaks are listed by
+# kmemleak_notes and do not fail the case.
+kmemleak_judge() {
+	local file=$1 ours
+	if grep -q '^kmemleak: ' "$file"; then
+		grep -m 1 '^kmemleak: ' "$file"
+		return
+	fi
+	ours=$(kmemleak_ours "$file")
+	[ -n "$ours" ] || return 0
+	echo "kmemleak: $(grep -c '^unreferenced object' <<<"$ours") leaked object(s) allocated through the project's modules ($file):"
+	awk '/^unreferenced object/ { n++ } n == 1' <<<"$ours" | sed 's/^/    /'
+}
+
+# kmemleak_ours FILE: the leak reports in FILE that blame the project.
+kmemleak_ours() {
+	awk '/^unreferenced object/ { if (ours) printf "%s", rec; rec = ""; ours = 0 }
+		{ rec = rec $0 "\n" }
+		/^ +\[<[^>]*>\] (0x[0-9a-f]+$|.*\[uvdev[a-z0-9_]*\]$)/ { ours = 1 }
+		END { if (ours) printf "%s", rec }' "$1"
+}
+
+# kmemleak_notes: one line per case whose kmemleak report lists leaks that
+# do not blame the project.
+kmemleak_notes() {
+	local f all ours
+	for f in "$results"/*.kmemleak; do
+		[ -f "$f" ] || continue
+		all=$(grep -c '^unreferenced object' "$f")
+		ours=$(kmemleak_ours "$f" | grep -c '^unreferenced object')
+		if [ "$all" -gt "$ours" ]; then
+			echo "note: kmemleak: $((all - ours)) leaked object(s) not attributed to the project in $f"
+		fi
+	done
 }
 
 # judge NAME: print why a case failed, nothing if it passed.
@@ -250,6 +351,9 @@ judge() {
 	fi
 	if [ -f "$results/$name.watch" ]; then
 		cat "$results/$name.watch"
+	fi
+	if [ -f "$results/$name.kmemleak" ]; then
+		kmemleak_judge "$results/$name.kmemleak"
 	fi
 	before=$(cat "$results/$name.taint-before" 2>/dev/null || echo 0)
 	after=$(cat "$results/$name.taint" 2>/dev/null || echo 0)
@@ -283,6 +387,18 @@ for c in "${cases[@]}"; do
 		fi
 	fi
 done
+# A kernel of our own is judged from its boot on: a report at boot means
+# the debug checks (lockdep stops at its first report) cannot be trusted.
+if [ $own_kernel -eq 1 ] && [ -f "$results/boot.dmesg" ]; then
+	why=$(grep -E -m 5 "$bad_log" "$results/boot.dmesg")
+	[ -f "$results/boot.kmemleak" ] && why+=$(kmemleak_judge "$results/boot.kmemleak")
+	if [ -n "$why" ]; then
+		echo "FAIL the boot: the kernel log at boot reports a problem ($results/boot.dmesg):"
+		echo "$why" | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
+fi
+kmemleak_notes
 if grep -Eq 'Kernel panic|Oops|BUG:' "$console"; then
 	echo "FAIL the console log shows a kernel crash:"
 	grep -E -m 5 'Kernel panic|Oops|BUG:' "$console" | sed 's/^/  /'
