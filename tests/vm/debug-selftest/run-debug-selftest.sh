@@ -37,16 +37,16 @@ check() {
 
 check "a clean module passes" '^PASS a-clean'
 check "a leak fails on kmemleak's scan" \
-	"^FAIL b-leak: kmemleak: 1 leaked object\\(s\\) allocated through the project's modules"
+	"^FAIL c-leak: kmemleak: 1 leaked object\\(s\\) allocated through the project's modules"
 check "the leak's size is quoted" '^ +unreferenced object 0x[0-9a-f]+ \(size 128\):'
 check "sleeping in atomic context fails" \
-	'^FAIL c-sleep: kernel log reports a problem:'
+	'^FAIL d-sleep: kernel log reports a problem:'
 check "DEBUG_ATOMIC_SLEEP's report is quoted" 'BUG: sleeping function called from invalid context'
-check "a freed queued work item fails" '^FAIL d-odebug: kernel log reports a problem:'
+check "a freed queued work item fails" '^FAIL e-odebug: kernel log reports a problem:'
 check "debugobjects' report is quoted" 'ODEBUG: free active .*object type: work_struct'
-check "a read after free fails" '^FAIL e-kasan: kernel log reports a problem:'
+check "a read after free fails" '^FAIL f-kasan: kernel log reports a problem:'
 check "KASAN's report is quoted" 'BUG: KASAN: use-after-free in commit_kasan'
-check "a lock order inversion fails" '^FAIL f-lockdep: kernel log reports a problem:'
+check "a lock order inversion fails" '^FAIL b-lockdep: kernel log reports a problem:'
 check "lockdep's report is quoted" 'WARNING: possible circular locking dependency detected'
 check "the summary counts them" '^vm: 1 passed, 5 failed$'
 if [ $rc -eq 1 ]; then
