@@ -7,6 +7,9 @@
 # programs (vtop --debug-bpf-loops: the metrics with vtop attached). gate.sh sizes both from the baseline and writes them
 # to $UVDEV_BUILD/perf/knobs as "NAME VALUE" lines.
 # timeout: 3600
+# A measurement: no vtop watches it (its BPF programs would run on every
+# event measured, and its output each second would cross 9p to the host).
+# vtop-watch: off
 . "$UVDEV_ROOT/tests/perf/gate-guest.sh"
 
 knobs=$UVDEV_BUILD/perf/knobs
