@@ -48,6 +48,11 @@ ip link set lo up
 
 now_ms() { date +%s%3N; }
 
+# Steps with the case's elapsed time, to see where it goes.
+step() {
+	echo "== [${SECONDS}s] $*"
+}
+
 # ---- reading vtop's JSON lines (no jq: grep, sed and awk only) ----------
 
 # val(s, key): the first value KEY has in the JSON text s, quotes removed.
@@ -568,9 +573,9 @@ bpftrace lat.bt "$id" >bt.out 2>&1 &
 bt=$!
 wait_for 120 "bpftrace to attach" file_has bt.out '^ready'
 # One vtop interval over the whole fio run: it opens when vtop attaches
-# (blkl idle) and closes 20 s later, well after fio's 3 s even on a loaded
+# (blkl idle) and closes 15 s later, well after fio's 3 s even on a loaded
 # TCG guest (checked below: the sample counts of both windows are equal).
-vtop -o json 20 1 >lat.json 2>lat.err &
+vtop -o json 15 1 >lat.json 2>lat.err &
 lat_vtop=$!
 wait_for 60 "vtop to attach" file_has lat.err '^vtop: attached'
 fio --name=lat --filename="$dev" --direct=1 --ioengine=libaio --rw=randread --bs=4k \
@@ -694,3 +699,4 @@ echo "fio clat p50 $clat50 ns; vtop wait p50 $wait50 + service p50 $svc50 = $((w
 stop_backend "$blkl"
 
 unload_module
+echo "done in ${SECONDS}s"
