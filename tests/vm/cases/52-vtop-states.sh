@@ -335,6 +335,7 @@ busy() {
 	[ "$(awk '$2 == "ok"' busy.txt | wc -l)" -gt 0 ]
 }
 wait_for 60 "fio load on blkb" busy
+echo "[${SECONDS}s] fio is loading blkb"
 echo 1000 >/sys/class/uvdev/blkb/msg_timeout_ms
 # Stop the backend with chains in flight (popped, not pushed).
 held=0
@@ -361,6 +362,7 @@ virtio_of blkb >/sys/bus/virtio/drivers/virtio_blk/unbind
 echo "unbind returned after $(( $(now_ms) - t )) ms"
 fio_done() { ! kill -0 "$fio_pid" 2>/dev/null; }
 wait_for 30 "fio to end" fio_done
+echo "[${SECONDS}s] fio ended"
 set +e
 wait "$fio_pid"
 rc=$?
@@ -392,6 +394,7 @@ wait "$blkb"
 rc=$?
 set -e
 expect_eq "uvdev-blk exit status on a broken device" 1 "$rc"
+echo "[${SECONDS}s] blkb destroyed"
 test ! -e /sys/class/uvdev/blkb || fail "blkb still exists"
 
 # ---- idle soak ------------------------------------------------------------------
@@ -459,6 +462,47 @@ stop_backend "$nets"
 stop_backend "$rngs"
 stop_backend "$blks"
 
+# ---- latency truth, set up ------------------------------------------------------
+
+# The latency step's device and bpftrace start here: bpftrace compiles its
+# script (slow under TCG) while the next step runs, and blkl stays idle.
+truncate -s 64M /tmp/blkl.img
+uvdev-blk blkl /tmp/blkl.img 2>blkl.err &
+blkl=$!
+dev=$(wait_block blkl)
+echo 2 >"/sys/block/${dev#/dev/}/queue/nomerges"
+id=$(cat /sys/class/uvdev/blkl/dev_id)
+# Service: pop -> push of each chain, keyed by (dev, queue, head). IRQ: the
+# kernel times an interrupt from the first inject not yet taken by a run of
+# the queue's delivery work to the end of that run (uvdev_irq_deliver); so
+# does this, seeing the work start at the entry of its function (blkl has
+# one queue, and is the only device when it is measured: every run then is
+# its queue's; runs for other devices before find nothing injected).
+cat >lat.bt <<'EOF'
+BEGIN { printf("ready\n"); }
+tracepoint:uvdev:uvdev_vq_pop /args->dev == $1/ { @pop[args->queue, args->head] = nsecs; }
+tracepoint:uvdev:uvdev_vq_push /args->dev == $1 && @pop[args->queue, args->head]/ {
+	@service = hist(nsecs - @pop[args->queue, args->head]);
+	@service_n = count();
+	delete(@pop[args->queue, args->head]);
+}
+tracepoint:uvdev:uvdev_irq_inject /args->dev == $1 && args->queue == 0 && @injected == 0/ {
+	@injected = nsecs;
+}
+kprobe:uvdev_vq_irq_work {
+	@taken = @injected;
+	@injected = 0;
+}
+tracepoint:uvdev:uvdev_irq_deliver /args->dev == $1 && args->queue == 0 && @taken/ {
+	@irq = hist(nsecs - @taken);
+	@irq_n = count();
+	@taken = 0;
+}
+END { clear(@pop); }
+EOF
+bpftrace lat.bt "$id" >bt.out 2>&1 &
+bt=$!
+
 # ---- 8 devices x 64 queues under load --------------------------------------------
 
 step "8 devices x 64 queues under load: every queue listed, no drop"
@@ -485,9 +529,16 @@ awk -v a="$load_start" -v b="$load_end" '
 		if (t < a || t > b)
 			next
 		n++
-		nq = gsub(/\{"queue":/, "&")
-		nd = gsub(/"num_queues":64,/, "&")
-		if (nq != 512 || nd != 8) { print "at " t ": " nd " devices, " nq " queues"; bad++ }
+		# One chunk per device: its name, its queue objects.
+		nd = split($0, dev, /\{"dev":/)
+		m = nq = 0
+		for (i = 2; i <= nd; i++) {
+			if (dev[i] !~ /"name":"m[0-7]",/)
+				continue
+			m++
+			nq += gsub(/\{"queue":/, "&", dev[i])
+		}
+		if (m != 8 || nq != 512) { print "at " t ": " m " devices, " nq " queues"; bad++ }
 	}
 	END { print n " samples under load, each with 8 devices and 512 queues"; if (!n || bad) exit 1 }
 ' main.json || fail "vtop did not list every queue"
@@ -521,6 +572,10 @@ for i in $(seq 0 7); do
 	[ "$pushes" -gt 0 ] || fail "m$i shows no push under load"
 done
 echo "ok: each device served I/O"
+scrape many-metrics.txt || fail "the exporter did not answer with 8 x 64 queues"
+grep -qF 'uvdev_queue_state{device="m7",queue="63",state="not-ready"} 1' many-metrics.txt ||
+	fail "the exporter has no state for m7/63"
+echo "the exporter's page with 8 x 64 queues: $(wc -l <many-metrics.txt) lines, $(wc -c <many-metrics.txt) bytes"
 for pid in "${pids[@]}"; do
 	kill -TERM "$pid"
 done
@@ -535,47 +590,13 @@ echo "vtop, with 8 x 64 queues too: $(lateness main.json)"
 # ---- latency truth ----------------------------------------------------------------
 
 step "latency: vtop against bpftrace's own clock reads and fio"
-truncate -s 64M /tmp/blkl.img
-uvdev-blk blkl /tmp/blkl.img 2>blkl.err &
-blkl=$!
-dev=$(wait_block blkl)
-echo 2 >"/sys/block/${dev#/dev/}/queue/nomerges"
-id=$(cat /sys/class/uvdev/blkl/dev_id)
 [ "$(ls /sys/class/uvdev | wc -l)" -eq 1 ] || fail "other devices exist: $(ls /sys/class/uvdev)"
-# Service: pop -> push of each chain, keyed by (dev, queue, head). IRQ: the
-# kernel times an interrupt from the first inject not yet taken by a run of
-# the queue's delivery work to the end of that run (uvdev_irq_deliver); so
-# does this, seeing the work start at the entry of its function (blkl has
-# one queue and is the only device: every run is its queue's).
-cat >lat.bt <<'EOF'
-BEGIN { printf("ready\n"); }
-tracepoint:uvdev:uvdev_vq_pop /args->dev == $1/ { @pop[args->queue, args->head] = nsecs; }
-tracepoint:uvdev:uvdev_vq_push /args->dev == $1 && @pop[args->queue, args->head]/ {
-	@service = hist(nsecs - @pop[args->queue, args->head]);
-	@service_n = count();
-	delete(@pop[args->queue, args->head]);
-}
-tracepoint:uvdev:uvdev_irq_inject /args->dev == $1 && args->queue == 0 && @injected == 0/ {
-	@injected = nsecs;
-}
-kprobe:uvdev_vq_irq_work {
-	@taken = @injected;
-	@injected = 0;
-}
-tracepoint:uvdev:uvdev_irq_deliver /args->dev == $1 && args->queue == 0 && @taken/ {
-	@irq = hist(nsecs - @taken);
-	@irq_n = count();
-	@taken = 0;
-}
-END { clear(@pop); }
-EOF
-bpftrace lat.bt "$id" >bt.out 2>&1 &
-bt=$!
 wait_for 120 "bpftrace to attach" file_has bt.out '^ready'
+echo "[${SECONDS}s] bpftrace attached"
 # One vtop interval over the whole fio run: it opens when vtop attaches
-# (blkl idle) and closes 15 s later, well after fio's 3 s even on a loaded
+# (blkl idle) and closes 12 s later, well after fio's 3 s even on a loaded
 # TCG guest (checked below: the sample counts of both windows are equal).
-vtop -o json 15 1 >lat.json 2>lat.err &
+vtop -o json 12 1 >lat.json 2>lat.err &
 lat_vtop=$!
 wait_for 60 "vtop to attach" file_has lat.err '^vtop: attached'
 fio --name=lat --filename="$dev" --direct=1 --ioengine=libaio --rw=randread --bs=4k \
