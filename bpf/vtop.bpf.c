@@ -44,11 +44,13 @@ struct {
 	__type(value, struct vtop_dev_stats);
 } dev_stats SEC(".maps");
 
-/* Entries are made on first use: memory follows the queues that exist. */
+/*
+ * Sized at load time to the module's max_queues, and preallocated: made on
+ * a queue's first event, an entry never fails for want of memory.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, VTOP_MAX_QUEUES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct vtop_queue_key);
 	__type(value, struct vtop_queue_stats);
 } queues SEC(".maps");

@@ -16,10 +16,12 @@
 #define VTOP_MAX_DEVICES	256	/* = UVDEV_MAX_DEVICES: dev ids are below it */
 #define VTOP_MAX_DEV_QUEUES	64	/* = UVDEV_MAX_QUEUES */
 /*
- * Every queue the module can have: the queues map is never full, though
- * making an entry can still fail for want of memory (VTOP_DROP_QUEUES).
+ * The queues map's size when the module does not say: the default of its
+ * max_queues parameter (all devices' queues together). vtop sizes the map
+ * from the parameter at load time, so the map holds every queue there can
+ * be; it is preallocated, so making an entry never fails for memory.
  */
-#define VTOP_MAX_QUEUES		(VTOP_MAX_DEVICES * VTOP_MAX_DEV_QUEUES)
+#define VTOP_MAX_QUEUES		1024
 #define VTOP_MAX_MSGS		4096	/* messages sent and not done */
 #define VTOP_HIST_SLOTS		64	/* log2(ns): every u64 has its slot */
 #define VTOP_DEBUG_LOOPS_MAX	4096	/* vtop --debug-bpf-loops, per event */
@@ -68,7 +70,7 @@ struct vtop_queue_stats {
 
 /* What was dropped because a map or the ring buffer was full (drops map). */
 enum vtop_drop {
-	VTOP_DROP_QUEUES,		/* a queue's counters: no room or no memory */
+	VTOP_DROP_QUEUES,		/* a queue's counters: queues map full */
 	VTOP_DROP_DEVICES,		/* a device: devices or dev_stats full */
 	VTOP_DROP_MSGS,			/* a message in flight: msg_inflight full */
 	VTOP_DROP_EVENTS,		/* a rare event: ring buffer full */

@@ -58,11 +58,23 @@ MODULE_PARM_DESC(msg_timeout_ms,
 		 "Default control message timeout for new devices, in ms (1..3600000, default 30000)");
 
 /*
- * Protects uvdev_devices and each device's destroying flag; held briefly,
- * never across a destroy, which may wait for the message timeout.
+ * Virtqueues of all devices together. A limit of the module's own, so that
+ * monitors can size their maps from it (/sys/module/uvdev/parameters) and
+ * never run out of room; raise it at load time for more.
+ */
+static unsigned int uvdev_max_queues = 1024;
+module_param_named(max_queues, uvdev_max_queues, uint, 0444);
+MODULE_PARM_DESC(max_queues,
+		 "Virtqueues of all devices together, 1..16384 (default 1024)");
+
+/*
+ * Protects uvdev_devices, each device's destroying flag and
+ * uvdev_queues_used; held briefly, never across a destroy, which may wait
+ * for the message timeout.
  */
 static DEFINE_MUTEX(uvdev_devices_lock);
 static LIST_HEAD(uvdev_devices);
+static unsigned int uvdev_queues_used;
 static DEFINE_IDA(uvdev_ids);
 static dev_t uvdev_devt;
 static struct class *uvdev_class;
@@ -464,10 +476,15 @@ static int uvdev_create(struct uvdev_create __user *argp)
 		ret = -EEXIST;
 		goto err_unlock;
 	}
+	if (udev->num_queues > uvdev_max_queues - uvdev_queues_used) {
+		ret = -ENOSPC;
+		goto err_unlock;
+	}
 	ret = cdev_device_add(&udev->cdev, &udev->dev);
 	if (ret)
 		goto err_unlock;
 	list_add_tail(&udev->node, &uvdev_devices);
+	uvdev_queues_used += udev->num_queues;
 	mutex_unlock(&uvdev_devices_lock);
 
 	trace_uvdev_dev_create(udev->id, udev->name, udev->device_id,
@@ -494,6 +511,7 @@ static void uvdev_destroy_marked(struct uvdev_device *udev)
 	cdev_device_del(&udev->cdev, &udev->dev);
 	mutex_lock(&uvdev_devices_lock);
 	list_del(&udev->node);
+	uvdev_queues_used -= udev->num_queues;
 	mutex_unlock(&uvdev_devices_lock);
 	put_device(&udev->dev);
 }
@@ -609,6 +627,13 @@ static char *uvdev_devnode(struct device *dev, umode_t *mode)
 static int __init uvdev_init(void)
 {
 	int ret;
+
+	if (!uvdev_max_queues ||
+	    uvdev_max_queues > UVDEV_MAX_DEVICES * UVDEV_MAX_QUEUES) {
+		pr_err("uvdev: max_queues=%u: it must be 1..%u\n", uvdev_max_queues,
+		       UVDEV_MAX_DEVICES * UVDEV_MAX_QUEUES);
+		return -EINVAL;
+	}
 
 	ret = uvdev_lifecycle_init();
 	if (ret)

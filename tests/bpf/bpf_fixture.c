@@ -183,47 +183,6 @@ static struct fx_run run(struct fx *fx, struct bpf_program *prog,
 		    ARRAY_SIZE(args_));					\
 	})
 
-/* How long a queue entry may fail to allocate before the test fails. */
-#define FX_ALLOC_DEADLINE_NS	(10 * 1000000000ULL)
-
-/* A run of a ring-path program on (@dev, @queue): see fx_kick() and co. */
-static struct fx_run ring_run(struct fx *fx, struct bpf_program *prog,
-			      const uint64_t *args, size_t n)
-{
-	uint32_t dev = args[0], queue = args[1];
-	uint64_t before, after, deadline = 0;
-	struct fx_run r;
-
-	if (fx->exact_queue_drops || queue == UVDEV_TRACE_QUEUE_CONFIG)
-		return run(fx, prog, args, n);
-	for (;;) {
-		before = fx_drops(fx, VTOP_DROP_QUEUES);
-		r = run(fx, prog, args, n);
-		after = fx_drops(fx, VTOP_DROP_QUEUES);
-		if (after == before)
-			return r;
-		/* A drop with the entry made is no allocation failure. */
-		assert_false(fx_has_queue(fx, dev, queue));
-		fx->drops[VTOP_DROP_QUEUES] += after - before;
-		fx->alloc_retries++;
-		if (!deadline)
-			deadline = now_ns() + FX_ALLOC_DEADLINE_NS;
-		if (now_ns() > deadline) {
-			print_error("%s: no entry for queue %u of device %u after %llu s\n",
-				    bpf_program__name(prog), queue, dev,
-				    FX_ALLOC_DEADLINE_NS / 1000000000ULL);
-			fail();
-		}
-		sched_yield();
-	}
-}
-
-#define RING_RUN(fx, event, ...)					\
-	({								\
-		const uint64_t args_[] = { __VA_ARGS__ };		\
-		ring_run(fx, (fx)->skel->progs.raw_##event, args_,	\
-			 ARRAY_SIZE(args_));				\
-	})
 
 struct fx_run fx_dev_create(struct fx *fx, uint32_t dev, uint32_t device_id,
 			    uint32_t num_queues, uint32_t max_queue_size)
@@ -268,14 +227,14 @@ struct fx_run fx_msg_done(struct fx *fx, uint32_t dev, uint32_t id, uint32_t typ
 struct fx_run fx_kick(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t mode)
 {
 	/* The avail index is traced for humans; the program ignores it. */
-	return RING_RUN(fx, uvdev_kick, dev, queue, 0x1234, mode);
+	return RUN(fx, uvdev_kick, dev, queue, 0x1234, mode);
 }
 
 struct fx_run fx_vq_pop(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head,
 			uint32_t bytes, uint64_t wait_ns, uint32_t pending,
 			uint32_t inflight, uint32_t resubmitted)
 {
-	return RING_RUN(fx, uvdev_vq_pop, dev, queue, head, bytes, wait_ns, pending,
+	return RUN(fx, uvdev_vq_pop, dev, queue, head, bytes, wait_ns, pending,
 			inflight, resubmitted);
 }
 
@@ -283,19 +242,19 @@ struct fx_run fx_vq_push(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t h
 			 uint32_t bytes, uint64_t service_ns, uint32_t inflight,
 			 uint32_t result)
 {
-	return RING_RUN(fx, uvdev_vq_push, dev, queue, head, bytes, service_ns,
+	return RUN(fx, uvdev_vq_push, dev, queue, head, bytes, service_ns,
 			inflight, result);
 }
 
 struct fx_run fx_irq_inject(struct fx *fx, uint32_t dev, uint32_t queue)
 {
-	return RING_RUN(fx, uvdev_irq_inject, dev, queue);
+	return RUN(fx, uvdev_irq_inject, dev, queue);
 }
 
 struct fx_run fx_irq_deliver(struct fx *fx, uint32_t dev, uint32_t queue,
 			     uint64_t latency_ns, uint32_t outcome)
 {
-	return RING_RUN(fx, uvdev_irq_deliver, dev, queue, latency_ns, outcome);
+	return RUN(fx, uvdev_irq_deliver, dev, queue, latency_ns, outcome);
 }
 
 /* ---- maps --------------------------------------------------------------- */

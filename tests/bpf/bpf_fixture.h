@@ -54,8 +54,6 @@ struct fx {
 	size_t nev;			/* events read from the ring, not taken yet */
 	size_t lost;			/* events read beyond FX_MAX_EVENTS */
 	uint64_t drops[VTOP_DROP_KINDS];	/* drops the test expects so far */
-	bool exact_queue_drops;		/* no retry of the ring path (below) */
-	uint64_t alloc_retries;		/* ring-path runs retried */
 };
 
 /*
@@ -93,17 +91,6 @@ int fx_setup_debug_loops(void **state);
  * asserts the run succeeded with return value 0 and returns its window.
  * dev_create and dev_destroy pass 0 as the name: no kernel string on the
  * host.
- *
- * The queues map allocates an entry's per-CPU value when its queue is first
- * seen, in the program's atomic context, from pages the per-CPU allocator
- * populates in the background: when they run short (many entries made at
- * once, or memory pressure elsewhere) the entry fails for a while, though
- * the map has room, and the run counts a queues drop and changes nothing
- * else. So a ring-path run (kick, pop, push, and IRQs of a queue) that
- * counted a queues drop and left no entry for its queue is run again until
- * it makes one (within a deadline); its drops are expected and the retries
- * counted in fx->alloc_retries. Set fx->exact_queue_drops to run each once:
- * a test that fills the map does, to see every drop.
  */
 struct fx_run fx_dev_create(struct fx *fx, uint32_t dev, uint32_t device_id,
 			    uint32_t num_queues, uint32_t max_queue_size);

@@ -119,6 +119,10 @@ const char *uvdev_strerror(int err)
 		       "VIRTIO_NET_F_CTRL_VQ); accept that explicitly with UVDEV_CREATE_F_BUSY_WAIT";
 	case EALREADY:
 		return "the device is already being destroyed";
+	case ENOSPC:
+		return "no room: 256 devices exist, or their queues would exceed the uvdev "
+		       "module's max_queues (see /sys/module/uvdev/parameters/max_queues; "
+		       "load the module with a larger max_queues=N)";
 	default:
 		return strerror(-err);
 	}

@@ -100,26 +100,6 @@ static bool stats_sysctl_on(void)
 }
 
 /*
- * Make the counters of a device's queues below @nqueues that have none.
- * Made by a queue's first event instead, from the BPF allocator's small
- * per-CPU cache, they can fail when many queues start at once, and that
- * event is dropped (and counted). A failure here is retried at the next
- * sample.
- */
-static void make_queue_entries(struct vtop_collector *c, uint32_t dev, uint32_t nqueues)
-{
-	int fd = bpf_map__fd(c->skel->maps.queues);
-	uint32_t q;
-
-	memset(c->queue_buf, 0, c->ncpus * sizeof(*c->queue_buf));
-	for (q = 0; q < nqueues && q < VTOP_MAX_DEV_QUEUES; q++) {
-		struct vtop_queue_key key = { .dev = dev, .queue = q };
-
-		bpf_map_update_elem(fd, &key, c->queue_buf, BPF_NOEXIST);
-	}
-}
-
-/*
  * Devices created before vtop attached are known only from sysfs. Events
  * seen since attaching win: entries are added, never replaced.
  */
@@ -148,7 +128,6 @@ static void seed_devices(struct vtop_collector *c)
 		    read_sysfs_u32(de->d_name, "broken", &info.broken))
 			continue;
 		bpf_map_update_elem(fd, &id, &info, BPF_NOEXIST);
-		make_queue_entries(c, id, info.num_queues);
 		/* Destroyed meanwhile, and its destroy event came too early. */
 		if (read_sysfs_u32(de->d_name, "dev_id", &id))
 			bpf_map_delete_elem(fd, &id);
@@ -165,6 +144,29 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * The queues map holds every queue the module can have: its max_queues
+ * parameter, all devices' queues together.
+ */
+static int size_queues_map(struct vtop_bpf *skel, char *err, size_t errlen)
+{
+	const char *path = "/sys/module/uvdev/parameters/max_queues";
+	unsigned int n = VTOP_MAX_QUEUES;
+	FILE *f = fopen(path, "re");
+	int ret;
+
+	if (f) {
+		if (fscanf(f, "%u", &n) != 1 || n == 0 ||
+		    n > VTOP_MAX_DEVICES * VTOP_MAX_DEV_QUEUES)
+			n = VTOP_MAX_QUEUES;
+		fclose(f);
+	}
+	ret = bpf_map__set_max_entries(skel->maps.queues, n);
+	if (ret)
+		set_err(err, errlen, "cannot size the queues map to %u: %s", n, strerror(-ret));
+	return ret;
+}
+
 /* Open, load and attach one set of entry points (c->use_btf). 0 or -errno. */
 static int load_and_attach(struct vtop_collector *c, char *err, size_t errlen)
 {
@@ -177,6 +179,9 @@ static int load_and_attach(struct vtop_collector *c, char *err, size_t errlen)
 		return ret;
 	}
 	select_entry_points(c->skel, c->use_btf);
+	ret = size_queues_map(c->skel, err, errlen);
+	if (ret)
+		goto err_destroy;
 	c->skel->rodata->debug_loops = c->debug_loops;
 	ret = vtop_bpf__load(c->skel);
 	if (ret) {
@@ -433,7 +438,6 @@ static int collect_kernel(struct vtop_collector *c, struct vtop_snapshot *snap,
 				break;		/* destroyed meanwhile */
 			qs = nbpf ? bsearch(&key, snap->queues, nbpf, sizeof(key), cmp_queue) : NULL;
 			if (!qs) {
-				make_queue_entries(c, d->dev, q + 1);
 				if (reserve((void **)&snap->queues, cap, snap->nqueues,
 					    sizeof(*snap->queues)))
 					return -ENOMEM;

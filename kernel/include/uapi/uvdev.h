@@ -51,7 +51,8 @@
  * Errors: EINVAL a field out of range, EEXIST the name is taken (also while
  * a device of that name is being destroyed), EOPNOTSUPP the device's driver
  * busy-waits and UVDEV_CREATE_F_BUSY_WAIT is not set, ENOSPC no device id
- * left, EPERM not CAP_SYS_ADMIN.
+ * left or its queues would exceed the module's max_queues parameter (all
+ * devices' queues together, default 1024), EPERM not CAP_SYS_ADMIN.
  */
 struct uvdev_create {
 	char name[UVDEV_NAME_MAX];

@@ -7,8 +7,20 @@
  * (a transmit queue that delivers to nowhere). Other queues are left alone:
  * their buffers stay posted, as on a link that receives nothing.
  *
- * Usage: sink-backend --device-id ID --queues N [--sink Q]... [--capture FILE]
- *                     [--config HEX] [--features HEX] [--busy-wait] NAME
+ * Faults, for the tests of vtop's failure states (each is a real fault the
+ * kernel and vtop see; nothing is faked):
+ *   --hold Q           pop every chain of queue Q and never push it: a
+ *                      backend that takes the work and hangs (in flight,
+ *                      nothing pending). The kernel drops the chains at the
+ *                      driver's reset, so unbind and destroy still finish.
+ *   --no-irq           push --sink chains without UVDEV_PUSH_F_IRQ: the
+ *                      driver is never told of the completions.
+ *   --refuse-features  refuse the SET_STATUS that sets FEATURES_OK: the
+ *                      virtio core's probe fails and sets FAILED.
+ *
+ * Usage: sink-backend --device-id ID --queues N [--sink Q]... [--hold Q]...
+ *                     [--capture FILE] [--config HEX] [--features HEX]
+ *                     [--busy-wait] [--no-irq] [--refuse-features] NAME
  * Exit status: 0 destroyed (SIGTERM), 1 runtime error, 2 usage error.
  */
 #include <errno.h>
@@ -25,6 +37,9 @@
 
 struct sink {
 	uint64_t sink_queues;		/* bit per queue */
+	uint64_t hold_queues;		/* bit per queue: pop, never push */
+	bool no_irq;			/* push without asking for the interrupt */
+	bool refuse_features;		/* refuse FEATURES_OK */
 	FILE *capture;
 	pthread_mutex_t capture_lock;	/* serialises the queue threads' writes */
 };
@@ -37,6 +52,9 @@ static int sink_serve_batch(struct uvdev_queue *q)
 	static __thread char buf[65536];
 	int n, i, ret;
 
+	if (sink->hold_queues & (1ULL << q->index))
+		/* Popped chains stay in flight: the kernel keeps them. */
+		return uvdev_vq_pop(q->svc->dev_fd, q->index, elems, BATCH, NULL, 0);
 	if (!(sink->sink_queues & (1ULL << q->index)))
 		return 0;
 	n = uvdev_vq_pop(q->svc->dev_fd, q->index, elems, BATCH, NULL, 0);
@@ -60,12 +78,25 @@ static int sink_serve_batch(struct uvdev_queue *q)
 		}
 		used[i] = (struct uvdev_vq_used){ .head = elems[i].head, .len = 0 };
 	}
-	ret = uvdev_vq_push(q->svc->dev_fd, q->index, used, n, UVDEV_PUSH_F_IRQ);
+	ret = uvdev_vq_push(q->svc->dev_fd, q->index, used, n,
+			    sink->no_irq ? 0 : UVDEV_PUSH_F_IRQ);
 	return ret < 0 ? ret : n;
+}
+
+static int sink_on_message(struct uvdev_service *svc, const struct uvdev_msg *msg)
+{
+	struct sink *sink = svc->priv;
+
+	if (sink->refuse_features && msg->type == UVDEV_MSG_SET_STATUS &&
+	    (msg->status.status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    !(msg->status.old_status & VIRTIO_CONFIG_S_FEATURES_OK))
+		return -EINVAL;
+	return 0;
 }
 
 static const struct uvdev_service_ops sink_ops = {
 	.serve_batch = sink_serve_batch,
+	.on_message = sink_on_message,
 };
 
 static int parse_hex(const char *hex, unsigned char *out, size_t max, size_t *len)
@@ -95,6 +126,9 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'C' },
 		{ "features", required_argument, NULL, 'f' },
 		{ "busy-wait", no_argument, NULL, 'b' },
+		{ "hold", required_argument, NULL, 'H' },
+		{ "no-irq", no_argument, NULL, 'n' },
+		{ "refuse-features", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sink sink = { .capture_lock = PTHREAD_MUTEX_INITIALIZER };
@@ -115,14 +149,23 @@ int main(int argc, char **argv)
 		case 'd':
 		case 'q':
 		case 's':
+		case 'H':
 			if (backend_parse_u64(optarg, 0, opt == 'd' ? UINT32_MAX : 63, &v))
 				return BACKEND_EXIT_USAGE;
 			if (opt == 'd')
 				params.device_id = v;
 			else if (opt == 'q')
 				params.num_queues = v;
-			else
+			else if (opt == 's')
 				sink.sink_queues |= 1ULL << v;
+			else
+				sink.hold_queues |= 1ULL << v;
+			break;
+		case 'n':
+			sink.no_irq = true;
+			break;
+		case 'r':
+			sink.refuse_features = true;
 			break;
 		case 'c':
 			sink.capture = fopen(optarg, "we");
@@ -149,7 +192,8 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "usage: sink-backend --device-id ID --queues N [--sink Q]... "
-			"[--capture FILE] [--config HEX] [--features HEX] [--busy-wait] NAME\n");
+			"[--hold Q]... [--capture FILE] [--config HEX] [--features HEX] "
+			"[--busy-wait] [--no-irq] [--refuse-features] NAME\n");
 		return BACKEND_EXIT_USAGE;
 	}
 	params.name = argv[optind];
