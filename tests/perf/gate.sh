@@ -25,7 +25,7 @@ Each is the median of 3 repetitions in the boot. It is compared with the
 baseline (default tests/perf/baseline.txt) and fails when
 value / baseline > 1 + tolerance. Each metric's tolerance is recorded with
 its baseline: 4 times the relative spread (max - min) / median over the
-recording boots, and at least 0.25 %.
+recording boots, and at least 0.5 %.
 
 The selftest, in the same boot unless --no-selftest, measures again with
 deliberate extra work sized from the baseline to at least twice the
@@ -62,9 +62,11 @@ runs=5
 wall_limit=${PERF_GATE_TIMEOUT:-1200}
 
 metrics=(blk_qd1_ns_per_req blk_qd32_ns_per_req blk_qd1_vtop_ns_per_req vtop_bpf_ns_per_event)
-# Tolerance = max(TOL_SPREADS * (max - min) / median, TOL_FLOOR).
+# Tolerance = max(TOL_SPREADS * (max - min) / median, TOL_FLOOR). The
+# floor is for another machine's boots: a CI host measured the same build
+# within 0.05 % of the recording host; 0.5 % leaves a tenfold margin.
 TOL_SPREADS=4
-TOL_FLOOR=0.0025
+TOL_FLOOR=0.005
 # The selftest's extra work: at least SELFTEST_MARGIN tolerances, counting
 # no more than 2 instructions per loop iteration (a loop needs at least a
 # step and a branch; the driver's also runs a pause).
