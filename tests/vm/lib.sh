@@ -112,3 +112,13 @@ stop_vtop() {
 	kill -INT "$vtop_pid"
 	wait "$vtop_pid" || fail "vtop exited with $?: $(cat "$@" 2>/dev/null)"
 }
+
+# show_backends RC: in an EXIT trap, when the case's status RC is not 0, the
+# last lines of each backend's stderr (the case's *.err files).
+show_backends() {
+	local f
+	[ "$1" -eq 0 ] && return
+	for f in *.err; do
+		[ -s "$f" ] && echo "--- $f:" && tail -n 5 "$f"
+	done
+}

@@ -353,25 +353,9 @@ int backend_wait(struct backend *b, struct uvdev_service *svc)
 	return service_stopped(b, svc, err);
 }
 
-static const char *msg_type_name(uint32_t type)
-{
-	switch (type) {
-	case UVDEV_MSG_SET_STATUS:
-		return "SET_STATUS";
-	case UVDEV_MSG_RESET:
-		return "RESET";
-	case UVDEV_MSG_VQ_READY:
-		return "VQ_READY";
-	case UVDEV_MSG_SET_CONFIG:
-		return "SET_CONFIG";
-	default:
-		return "unknown";
-	}
-}
-
 void backend_debug_msg(const struct backend *b, const struct uvdev_msg *msg)
 {
-	const char *type = msg_type_name(msg->type);
+	const char *type = uvdev_msg_name(msg->type);
 
 	switch (msg->type) {
 	case UVDEV_MSG_SET_STATUS:

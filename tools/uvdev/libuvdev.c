@@ -141,6 +141,22 @@ int uvdev_open(const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+const char *uvdev_msg_name(uint32_t type)
+{
+	switch (type) {
+	case UVDEV_MSG_SET_STATUS:
+		return "SET_STATUS";
+	case UVDEV_MSG_RESET:
+		return "RESET";
+	case UVDEV_MSG_VQ_READY:
+		return "VQ_READY";
+	case UVDEV_MSG_SET_CONFIG:
+		return "SET_CONFIG";
+	default:
+		return "unknown";
+	}
+}
+
 int uvdev_read_msg(int fd, struct uvdev_msg *msg)
 {
 	ssize_t n;

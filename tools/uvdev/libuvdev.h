@@ -64,6 +64,8 @@ int uvdev_open(const char *name);
 int uvdev_read_msg(int fd, struct uvdev_msg *msg);
 /* Answer @msg with @result: 0 accepts, a negative errno refuses. */
 int uvdev_reply_msg(int fd, const struct uvdev_msg *msg, int result);
+/* The name of a control message type ("SET_STATUS", ...; "unknown"). */
+const char *uvdev_msg_name(uint32_t type);
 
 int uvdev_dev_info(int fd, struct uvdev_dev_info *info);
 int uvdev_vq_info(int fd, uint32_t queue, struct uvdev_vq_info *info);

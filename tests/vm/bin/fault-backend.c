@@ -539,22 +539,6 @@ cleanup:
 
 /* ---- control messages ---------------------------------------------------------- */
 
-static const char *msg_name(uint32_t type)
-{
-	switch (type) {
-	case UVDEV_MSG_SET_STATUS:
-		return "SET_STATUS";
-	case UVDEV_MSG_RESET:
-		return "RESET";
-	case UVDEV_MSG_VQ_READY:
-		return "VQ_READY";
-	case UVDEV_MSG_SET_CONFIG:
-		return "SET_CONFIG";
-	default:
-		return "unknown";
-	}
-}
-
 static int raw_reply(struct fault *f, const struct uvdev_msg_reply *r, size_t len,
 		     int expect)
 {
@@ -657,7 +641,7 @@ static int act_holding(struct fault *f, const struct uvdev_msg *msg)
 
 	if (msg)
 		snprintf(what, sizeof(what), "; message %u (%s) read and not answered", msg->id,
-			 msg_name(msg->type));
+			 uvdev_msg_name(msg->type));
 	f->state = FAULT_ACTIVE;
 	switch (f->mode) {
 	case MODE_EXIT:
@@ -685,7 +669,7 @@ static int trigger(struct fault *f, const struct uvdev_msg *msg)
 	case MODE_STOP:
 		if (msg)
 			premise(f, "message %u (%s) read and not answered; stopping", msg->id,
-				msg_name(msg->type));
+				uvdev_msg_name(msg->type));
 		else
 			premise(f, "stopping");
 		raise(SIGSTOP);
@@ -699,7 +683,7 @@ static int trigger(struct fault *f, const struct uvdev_msg *msg)
 		if (msg) {
 			ret = garbage_reply(f, msg);
 			premise(f, "message %u (%s) answered only with %u malformed replies, %u refused",
-				msg->id, msg_name(msg->type), f->garbage_sent, f->garbage_refused);
+				msg->id, uvdev_msg_name(msg->type), f->garbage_sent, f->garbage_refused);
 			return device_status(f, ret);
 		}
 		ret = garbage_chains(f);

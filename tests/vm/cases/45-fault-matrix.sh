@@ -65,15 +65,6 @@ FB=$TESTBIN/fault-backend
 TRACE=/sys/kernel/tracing
 [ -x "$FB" ] || fail "$FB missing: make $FB"
 
-# On failure, what the backends said.
-show_backends() {
-	local rc=$? f
-	[ "$rc" -eq 0 ] && return
-	for f in *.err; do
-		[ -s "$f" ] && echo "--- $f:" && tail -n 5 "$f"
-	done
-}
-
 echo 10 >/proc/sys/kernel/hung_task_timeout_secs
 load_module
 modprobe virtio_blk
@@ -125,8 +116,8 @@ attr() {
 # stays: a device left with no backend and a request in flight would block
 # every later sync for good (as it waits for a backend to come back).
 cleanup() {
-	local d
-	show_backends
+	local rc=$? d
+	show_backends "$rc"
 	kill -KILL $(jobs -p) 2>/dev/null || true
 	for d in /sys/class/uvdev/*; do
 		[ -e "$d" ] && uvdevctl destroy "${d##*/}"

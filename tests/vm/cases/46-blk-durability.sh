@@ -26,15 +26,6 @@
 FB=$TESTBIN/fault-backend
 [ -x "$FB" ] || fail "$FB missing: make $FB"
 
-# On failure, what the backends said.
-show_backends() {
-	local rc=$? f
-	[ "$rc" -eq 0 ] && return
-	for f in *.err; do
-		[ -s "$f" ] && echo "--- $f:" && tail -n 5 "$f"
-	done
-}
-
 load_module
 modprobe virtio_blk
 modprobe loop
@@ -80,7 +71,7 @@ untrace() {
 	echo local >"$T/trace_clock"
 }
 traced=1
-trap 'show_backends; untrace' EXIT
+trap 'show_backends $?; untrace' EXIT
 
 # threads PID: PID's thread ids, as an ERE alternation.
 threads() {
