@@ -30,6 +30,16 @@ wait_for() {
 	done
 }
 
+# exits_within SEC PID: poll until child PID has exited (bash reaps it),
+# for SEC seconds at most; non-zero if it still runs.
+exits_within() {
+	local deadline=$(( $(date +%s%N) + $1 * ${UVDEV_TIME_SCALE:-1} * 1000000000 ))
+	while kill -0 "$2" 2>/dev/null; do
+		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
 # expect_eq WHAT EXPECTED ACTUAL
 expect_eq() {
 	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"

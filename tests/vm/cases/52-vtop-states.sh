@@ -593,11 +593,22 @@ echo "[${SECONDS}s] bpftrace attached"
 vtop -o json 12 1 >lat.json 2>lat.err &
 lat_vtop=$!
 wait_for 60 "vtop to attach" file_has lat.err '^vtop: attached'
-fio --name=lat --filename="$dev" --direct=1 --ioengine=libaio --rw=randread --bs=4k \
-	--iodepth=4 --time_based --runtime=3 --output-format=json >lat-fio.json
+# Every wait below is bounded, and a stuck one says where things stand.
+lat_stuck() {
+	echo "--- stuck: blkl's queues, the block layer's in-flight count, the tasks"
+	uvdevctl status blkl
+	cat "/sys/block/${dev#/dev/}/inflight"
+	ps -eo pid,stat,wchan:32,args | grep -E 'fio|vtop|bpftrace|uvdev-blk' | grep -v grep
+	fail "$1"
+}
+timeout 120 fio --name=lat --filename="$dev" --direct=1 --ioengine=libaio --rw=randread \
+	--bs=4k --iodepth=4 --time_based --runtime=3 --output-format=json >lat-fio.json ||
+	lat_stuck "fio exited with $? (124: still running after 120 s)"
 fio_end=$(now_ms)
+exits_within 60 "$lat_vtop" || lat_stuck "vtop still runs 60 s after fio ended"
 wait "$lat_vtop" || fail "vtop exited with $?: $(cat lat.err)"
 kill -INT "$bt"
+exits_within 60 "$bt" || lat_stuck "bpftrace still runs 60 s after SIGINT"
 wait "$bt" || true		# interrupted on purpose
 row=$(tail -n 1 lat.json)
 closed=$(awk '{ printf "%.0f", substr($0, index($0, "\"time_ms\":") + 10) + 0 }' lat.json)
