@@ -48,7 +48,9 @@ check "a read after free fails" '^FAIL f-kasan: kernel log reports a problem:'
 check "KASAN's report is quoted" 'BUG: KASAN: use-after-free in commit_kasan'
 check "a lock order inversion fails" '^FAIL b-lockdep: kernel log reports a problem:'
 check "lockdep's report is quoted" 'WARNING: possible circular locking dependency detected'
-check "the summary counts them" '^vm: 1 passed, 5 failed$'
+check "the console's crash lines fail the run too" '^FAIL the console log shows a kernel crash:'
+# Five cases, and the console (KASAN's and DEBUG_ATOMIC_SLEEP's "BUG:").
+check "the summary counts them" '^vm: 1 passed, 6 failed$'
 if [ $rc -eq 1 ]; then
 	echo "ok: the harness exits 1"
 	passed=$((passed + 1))
