@@ -119,9 +119,25 @@ kmemleak_scan() {
 	echo clear >"$kmemleak"
 }
 
+# dump_before_timeout NAME PGID TIMEOUT: a timer; 5 s before the case's
+# timeout, write where each task of its process group waits (its kernel
+# stack) to NAME.stacks, for the host to show with the timeout.
+dump_before_timeout() {
+	local name=$1 pgid=$2 at=$(( $3 > 10 ? $3 - 5 : $3 / 2 )) tasks p
+	sleep "$at" || return 0
+	tasks=$(ps -eo pid,pgid,stat,wchan:32,args | awk -v g="$pgid" 'NR == 1 || $2 == g')
+	{
+		echo "$tasks"
+		for p in $(awk 'NR > 1 { print $1 }' <<<"$tasks"); do
+			echo "--- $p: $(tr '\0' ' ' <"/proc/$p/cmdline")"
+			cat "/proc/$p/stack"
+		done
+	} >"$results/$name.stacks" 2>&1
+}
+
 run_case() {
 	local name=$1 timeout=$2 script=$3
-	local start end rc pid
+	local start end rc pid dumper
 
 	echo "uvdev-vm: begin $name" >/dev/kmsg
 	cat /proc/sys/kernel/tainted >"$results/$name.taint-before"
@@ -136,8 +152,12 @@ run_case() {
 	(cd "/tmp/work/$name" && exec timeout -k 10 "$timeout" bash "$script") \
 		</dev/null >"$results/$name.out" 2>&1 &
 	pid=$!
+	dump_before_timeout "$name" "$pid" "$timeout" &
+	dumper=$!
 	wait "$pid"
 	rc=$?
+	pkill -P "$dumper" -x sleep || true	# the timer; a dump under way finishes
+	wait "$dumper" || true
 	kill -KILL -- "-$pid" 2>/dev/null
 	stop_watch
 	judge_watch "$name" "$script"

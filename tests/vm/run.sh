@@ -339,7 +339,11 @@ judge() {
 	rc=$(cat "$results/$name.rc")
 	case "$rc" in
 	0) ;;
-	124|137) echo "timed out" ;;
+	124|137)
+		echo "timed out"
+		[ -s "$results/$name.stacks" ] &&
+			echo "where its tasks waited 5 s before: $results/$name.stacks"
+		;;
 	*) echo "exited with $rc" ;;
 	esac
 	if grep -Eq "$bad_log" "$results/$name.dmesg"; then

@@ -32,6 +32,16 @@ check() {
 check "a clean case passes" '^PASS a-passes'
 check "a non-zero exit fails" '^FAIL b-exits-nonzero: exited with 3'
 check "a hung case times out" '^FAIL c-hangs: timed out'
+check "where its tasks waited is kept" '^  where its tasks waited 5 s before: .*/c-hangs\.stacks$'
+stacks=$build/vm/selftest-results/c-hangs.stacks
+if grep -Eq -- '^--- [0-9]+: sleep 1000 $' "$stacks" 2>/dev/null &&
+	grep -A 1 -E -- '^--- [0-9]+: sleep 1000 $' "$stacks" | grep -Eq 'nanosleep'; then
+	echo "ok: the hung task's stack is in it"
+	passed=$((passed + 1))
+else
+	echo "FAIL: no kernel stack of 'sleep 1000' in $stacks"
+	failed=$((failed + 1))
+fi
 check "a module that does not unload fails" '^FAIL b2-module-stays: uvdev did not unload'
 check "a hung task fails" '^FAIL c2-task-hangs: kernel log reports a problem'
 check "the hung task is quoted" 'INFO: task insmod:[0-9]+ blocked for more than'

@@ -1,5 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # A case that never ends: the harness must stop it at its timeout and go on.
-# timeout: 3
+# timeout: 10
 exec sleep 1000
