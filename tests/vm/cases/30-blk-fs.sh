@@ -49,8 +49,8 @@ bpftrace -e 'BEGIN { printf("ready\n"); }
 bt=$!
 wait_for 60 "bpftrace to attach" file_has pops.out '^ready'
 fio --name=verify --filename="$dev" --direct=1 --ioengine=libaio \
-	--rw=randrw --bs=4k --iodepth=16 --numjobs=4 --size=32M \
-	--offset_increment=40M --verify=crc32c --verify_fatal=1 \
+	--rw=randrw --bs=4k --iodepth=16 --numjobs=4 --size=16M \
+	--offset_increment=20M --verify=crc32c --verify_fatal=1 \
 	--do_verify=1 --group_reporting --output=fio.txt
 kill -INT $bt
 wait $bt || true

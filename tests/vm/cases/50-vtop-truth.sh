@@ -71,7 +71,14 @@ delay=$((seen_ms - stopped_ms))
 # host may be busy (seen: 700 ms on a quiet host, 1.6 s on a loaded one).
 echo "stalled shown ${delay} ms after SIGSTOP (limit $((stall_ms + interval_ms)) ms + 1000 ms slack)"
 [ "$delay" -le $((stall_ms + interval_ms + 1000)) ] || fail "stalled came ${delay} ms after SIGSTOP"
-[ "$delay" -ge "$stall_ms" ] || fail "stalled after ${delay} ms, before stall_ms"
+# Not early: the rule's premise holds in the first stalled sample, a chain
+# pending or in flight for longer than the limit (under load the oldest
+# may have waited since before the stop; 52-vtop-states bounds the onset
+# both ways on an idle queue).
+first=$(grep -m 1 '"state":"stalled"' stall.json)
+oldest=$(grep -o '"oldest_\(pending\|inflight\)_ms":[0-9.]*' <<<"$first" | cut -d: -f2 | sort -n | tail -n 1)
+echo "its oldest chain: ${oldest} ms"
+[ "${oldest%.*}" -ge "$stall_ms" ] || fail "stalled with the oldest chain at ${oldest} ms (limit $stall_ms)"
 kill -CONT "$backend"
 kill -INT "$fio_pid"
 wait "$fio_pid" || true		# interrupted on purpose
