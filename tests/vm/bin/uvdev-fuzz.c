@@ -3198,14 +3198,18 @@ static long do_destroy(struct fz_thread *t, const char *name, const char *what)
 /*
  * The module's max_queues bounds all devices' queues together: a create
  * that fits must not fail with ENOSPC, one that does not must. Other
- * threads create and destroy meanwhile, so the queues in use are known
- * only between a lower bound (devices that exist and are not being
- * destroyed) and an upper one (plus those being destroyed or created).
+ * threads create and destroy meanwhile, so the queues in use while the
+ * call runs are known only between a lower bound (devices that existed
+ * and whose destroy had not begun when it started, less those whose
+ * destroy began before it ended) and an upper one (those, plus devices
+ * being destroyed or created when it started, plus creates begun before
+ * it ended).
  */
 static pthread_mutex_t g_qlock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t g_max_queues;		/* 0: unknown, no check */
 static uint32_t g_foreign_queues;	/* devices that are not this run's */
 static uint32_t q_live, q_dying, q_creating;
+static uint64_t q_create_begun, q_destroy_begun;	/* queues, ever */
 static atomic_uint_fast64_t n_enospc;
 
 static bool device_listed(const char *name)
@@ -3221,14 +3225,18 @@ static bool device_listed(const char *name)
 static long create_acct(struct fz_thread *t, struct uvdev_create *c, bool use_bad, uint64_t bad,
 			const char *what)
 {
-	uint32_t n = c->num_queues, lo, hi;
+	uint32_t n = c->num_queues;
+	uint64_t lo, hi, cb, db;
 	long ret;
 	int err;
 
 	pthread_mutex_lock(&g_qlock);
 	lo = g_foreign_queues + q_live;
 	hi = lo + q_dying + q_creating;
+	cb = q_create_begun;
+	db = q_destroy_begun;
 	q_creating += n;
+	q_create_begun += n;
 	pthread_mutex_unlock(&g_qlock);
 	ret = do_create(t, c, use_bad, bad, what);
 	err = errno;
@@ -3236,19 +3244,21 @@ static long create_acct(struct fz_thread *t, struct uvdev_create *c, bool use_ba
 	q_creating -= n;
 	if (ret >= 0)
 		q_live += n;
+	hi += q_create_begun - cb - n;
+	lo = q_destroy_begun - db > lo ? 0 : lo - (q_destroy_begun - db);
 	pthread_mutex_unlock(&g_qlock);
 	if (!g_max_queues || n == 0 || n > UVDEV_MAX_QUEUES) {
 		errno = err;
 		return ret;
 	}
-	if (ret >= 0 && (uint64_t)lo + n > g_max_queues)
-		problem(t, "CREATE of %.32s with %u queues succeeded while at least %u of max_queues %u were "
-			"in use", c->name, n, lo, g_max_queues);
+	if (ret >= 0 && lo + n > g_max_queues)
+		problem(t, "CREATE of %.32s with %u queues succeeded while at least %" PRIu64 " of "
+			"max_queues %u were in use", c->name, n, lo, g_max_queues);
 	if (ret < 0 && err == ENOSPC) {
 		atomic_fetch_add(&n_enospc, 1);
-		if ((uint64_t)hi + n <= g_max_queues)
-			problem(t, "CREATE of %.32s with %u queues failed with ENOSPC while at most %u of "
-				"max_queues %u were in use", c->name, n, hi, g_max_queues);
+		if (hi + n <= g_max_queues)
+			problem(t, "CREATE of %.32s with %u queues failed with ENOSPC while at most %" PRIu64
+				" of max_queues %u were in use", c->name, n, hi, g_max_queues);
 	}
 	errno = err;
 	return ret;
@@ -3263,6 +3273,7 @@ static long destroy_acct(struct fz_thread *t, const char *name, uint32_t n, cons
 	pthread_mutex_lock(&g_qlock);
 	q_live -= n;
 	q_dying += n;
+	q_destroy_begun += n;
 	pthread_mutex_unlock(&g_qlock);
 	ret = do_destroy(t, name, what);
 	err = errno;
