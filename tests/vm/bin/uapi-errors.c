@@ -109,6 +109,9 @@ static void check_create_errors(const char *name)
 	CHECK_ERR(create("", VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EINVAL);
 	CHECK_ERR(create("bad/name", VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EINVAL);
 	CHECK_ERR(create("control", VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EINVAL);
+	/* Letters, but not ASCII: Latin-1 e acute and u circumflex. */
+	CHECK_ERR(create("caf\xe9", VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EINVAL);
+	CHECK_ERR(create("\xfb", VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EINVAL);
 	CHECK_ERR(create("x", 99, v1, 1, 64, NULL, 0), EINVAL);
 	CHECK_ERR(create("x", VIRTIO_ID_RNG, 0, 1, 64, NULL, 0), EINVAL);
 	CHECK_ERR(create("x", VIRTIO_ID_RNG, v1 | (1ULL << VIRTIO_F_ACCESS_PLATFORM),
