@@ -48,6 +48,7 @@ help:
 	@echo "  make check-unit | check-bpf | check-vm    one test tier"
 	@echo "  make checkpatch  checkpatch.pl --strict over the module"
 	@echo "  make bench       benchmarks in the deterministic VM (tests/perf)"
+	@echo "  make fuzz        uvdev-fuzz in the VM for 10^6 calls (UVDEV_FUZZ_CALLS, UVDEV_FUZZ_SEEDS)"
 	@echo "  make check-perf  the perf gate against tests/perf/baseline.txt, with its selftest"
 	@echo "  make perf-selftest   the perf gate's selftest alone"
 	@echo "  make perf-baseline   record the perf gate's baseline again (5 boots)"
@@ -204,6 +205,10 @@ perf-baseline: $(PERF_DEPS)
 bench: all $(VM_TEST_BINS)
 	UVDEV_BUILD=$(O) tests/vm/run.sh --deterministic --cases-dir tests/perf/cases --all
 
+# The fuzz case with a long budget (tests/vm/fuzz/), not part of check.
+fuzz: all $(VM_TEST_BINS)
+	UVDEV_BUILD=$(O) tests/vm/run.sh --cases-dir tests/vm/fuzz --all
+
 demo: all
 	UVDEV_BUILD=$(O) tests/vm/run.sh --demo
 
@@ -243,5 +248,5 @@ clean:
 .SECONDARY: $(BPF_OBJS)
 
 .PHONY: all help deps module vmlinux-h checkpatch bpf tools check check-unit \
-	check-bpf check-vm vm-test-bins check-perf perf-selftest perf-baseline bench demo clean \
+	check-bpf check-vm vm-test-bins check-perf perf-selftest perf-baseline bench fuzz demo clean \
 	debug-kernel check-debug

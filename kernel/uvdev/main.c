@@ -125,7 +125,8 @@ static bool uvdev_name_valid(const char *name)
 	for (i = 0; i < len; i++) {
 		char c = name[i];
 
-		if (!isalnum(c) && c != '_' && c != '-')
+		/* The kernel's isalnum() takes Latin-1 letters too. */
+		if ((!isascii(c) || !isalnum(c)) && c != '_' && c != '-')
 			return false;
 	}
 	return true;

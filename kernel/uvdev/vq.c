@@ -852,7 +852,10 @@ out_free:
  * Block requests get VIRTIO_BLK_S_IOERR in their status byte; others come
  * back with nothing written. Receive queues keep their buffers: completed
  * empty, they would be refilled at once, for ever; the driver reclaims
- * them when it resets the device.
+ * them when it resets the device. Completions the backend published
+ * without an interrupt are delivered too: no backend can inject it now,
+ * and a driver waiting for them (a block device's removal) would wait for
+ * ever.
  */
 void uvdev_vq_fail_all(struct uvdev_vq *uq)
 {
@@ -862,13 +865,11 @@ void uvdev_vq_fail_all(struct uvdev_vq *uq)
 	u64 now;
 	u32 head;
 
-	if (uq->receive)
-		return;
 	mutex_lock(&uq->lock);
-	if (!uq->ready) {
-		mutex_unlock(&uq->lock);
-		return;
-	}
+	if (!uq->ready)
+		goto out_unlock;
+	if (uq->receive)
+		goto out_notify;
 	/* Everything available becomes in flight, then all of it completes. */
 	for (; uq->nresubmit; uq->nresubmit--) {
 		head = uq->resubmit[uq->nresubmit - 1];
@@ -897,10 +898,12 @@ void uvdev_vq_fail_all(struct uvdev_vq *uq)
 		uvdev_vq_complete(uq, head, len, now, UVDEV_TRACE_PUSH_FAILED);
 		failed++;
 	}
-	if (failed) {
+	if (failed)
 		uvdev_vq_publish(uq, now);
+out_notify:
+	if (atomic64_read(&uq->unnotified_ns))
 		uvdev_vq_interrupt(uq);
-	}
+out_unlock:
 	mutex_unlock(&uq->lock);
 }
 

@@ -48,6 +48,8 @@ Environment:
   UVDEV_VM_ACCEL=tcg    never try KVM (by default KVM is used when a probe
                         boot shows it works)
   UVDEV_DEMO_SECONDS=N  how long --demo runs vtop (default 60)
+  UVDEV_FUZZ_CALLS=N    total calls of the fuzz case (60-fuzz, make fuzz)
+  UVDEV_FUZZ_SEEDS=A,B  its seeds
 
 Exit status: 0 all cases passed, 1 a case failed, 2 usage or setup error.
 
@@ -216,6 +218,14 @@ if [ $demo -eq 1 ]; then
 else
 	append+=" loglevel=5"
 fi
+# The fuzzer's budget (tests/vm/cases/60-fuzz.sh reads it; make fuzz sets it).
+for v in UVDEV_FUZZ_CALLS UVDEV_FUZZ_SEEDS; do
+	case "${!v:-}" in
+	"") ;;
+	*[!0-9,]*) echo "run.sh: $v must be numbers separated by commas" >&2; exit 2 ;;
+	*) append+=" ${v,,}=${!v}" ;;
+	esac
+done
 if [ $demo -eq 1 ]; then
 	append+=" uvdev_demo_seconds=${UVDEV_DEMO_SECONDS:-60}"
 	if [ -t 0 ] && [ -t 1 ]; then

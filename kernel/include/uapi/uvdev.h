@@ -253,7 +253,8 @@ struct uvdev_vq_info {
 /*
  * UVDEV_IOC_VQ_SET_KICKFD - the eventfd the kernel signals when the driver
  * kicks @queue; -1 removes it. A kick with no eventfd set is remembered and
- * signalled when one is set.
+ * signalled when one is set. Errors: EBADF @fd is not open, EINVAL it is
+ * not an eventfd (or negative other than -1).
  */
 struct uvdev_vq_kickfd {
 	__u32 queue;

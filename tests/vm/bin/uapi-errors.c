@@ -7,7 +7,11 @@
  * ioctls, no libuvdev), so it has a real chain in flight to abuse: the
  * hw_random core reads from a new rng as soon as it registers.
  *
- * Usage: uapi-errors NAME      (run as root, uvdev loaded)
+ * Then a virtio_blk device whose backend completes the probe's first read
+ * without the interrupt: a destroy must still return in its bound (the
+ * device breaks and the kernel delivers the interrupt owed).
+ *
+ * Usage: uapi-errors NAME      (run as root, uvdev and virtio_blk loaded)
  * Exit status: 0 every check passed, 1 a check failed, 2 setup failed.
  */
 #include <errno.h>
@@ -24,8 +28,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
+#include <time.h>
 
 #include <uapi/uvdev.h>
 
@@ -57,20 +63,20 @@ static void check_true(const char *what, bool cond)
 static int dev_fd;
 static volatile int vq_ready;
 
-/* Answer every control message with 0; note when queue 0 is set up. */
+/* Answer every control message of the fd at @arg (an int) with 0. */
 static void *message_loop(void *arg)
 {
+	int fd = *(int *)arg;
 	struct uvdev_msg msg;
 	struct uvdev_msg_reply reply;
 
-	(void)arg;
-	while (read(dev_fd, &msg, sizeof(msg)) == (ssize_t)sizeof(msg)) {
+	while (read(fd, &msg, sizeof(msg)) == (ssize_t)sizeof(msg)) {
 		memset(&reply, 0, sizeof(reply));
 		reply.id = msg.id;
 		reply.type = msg.type;
-		if (msg.type == UVDEV_MSG_VQ_READY && msg.vq.queue == 0)
+		if (fd == dev_fd && msg.type == UVDEV_MSG_VQ_READY && msg.vq.queue == 0)
 			__atomic_store_n(&vq_ready, msg.vq.ready, __ATOMIC_SEQ_CST);
-		if (write(dev_fd, &reply, sizeof(reply)) != (ssize_t)sizeof(reply))
+		if (write(fd, &reply, sizeof(reply)) != (ssize_t)sizeof(reply))
 			break;
 	}
 	return NULL;
@@ -103,6 +109,9 @@ static void check_create_errors(const char *name)
 	CHECK_ERR(create("", VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EINVAL);
 	CHECK_ERR(create("bad/name", VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EINVAL);
 	CHECK_ERR(create("control", VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EINVAL);
+	/* Letters, but not ASCII: Latin-1 e acute and u circumflex. */
+	CHECK_ERR(create("caf\xe9", VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EINVAL);
+	CHECK_ERR(create("\xfb", VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EINVAL);
 	CHECK_ERR(create("x", 99, v1, 1, 64, NULL, 0), EINVAL);
 	CHECK_ERR(create("x", VIRTIO_ID_RNG, 0, 1, 64, NULL, 0), EINVAL);
 	CHECK_ERR(create("x", VIRTIO_ID_RNG, v1 | (1ULL << VIRTIO_F_ACCESS_PLATFORM),
@@ -269,6 +278,111 @@ static void check_config(void)
 		   info.config_generation == gen + 1 && info.config_size == 8);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * A virtio_blk device whose backend pushes the probe's first read without
+ * UVDEV_PUSH_F_IRQ and never injects the interrupt: the probe waits for
+ * it, so a destroy waits for the probe until the deadline breaks the
+ * device, and breaking must deliver the interrupt owed, or the probe, and
+ * the destroy, wait for ever. Returns 0, or 2 if the setup failed.
+ */
+static int check_lost_irq_destroy(const char *base)
+{
+	const unsigned int timeout_ms = 1000, bound_ms = timeout_ms + 1000 + 5000;
+	struct virtio_blk_config cfg = { .capacity = 64 };
+	struct uvdev_vq_elem elem;
+	struct uvdev_vq_pop pop = { .queue = 0, .max = 1, .elems = (uintptr_t)&elem };
+	struct uvdev_vq_kickfd kfd = { .queue = 0 };
+	struct uvdev_vq_xfer_op op;
+	struct uvdev_vq_xfer xfer = { .count = 1, .ops = (uintptr_t)&op };
+	struct uvdev_vq_used used;
+	struct uvdev_vq_push push = { .queue = 0, .count = 1, .used = (uintptr_t)&used };
+	struct uvdev_queue_state st;
+	struct uvdev_create c;
+	struct uvdev_destroy d;
+	char path[64], name[UVDEV_NAME_MAX];
+	uint8_t status = VIRTIO_BLK_S_OK;
+	uint64_t start, ms;
+	pthread_t thread;
+	int fd, efd, n;
+
+	snprintf(name, sizeof(name), "%.20s-lostirq", base);
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	c.device_id = VIRTIO_ID_BLOCK;
+	c.features = 1ULL << VIRTIO_F_VERSION_1;
+	c.num_queues = 1;
+	c.max_queue_size = 64;
+	c.msg_timeout_ms = timeout_ms;
+	c.config = (uintptr_t)&cfg;
+	c.config_size = sizeof(cfg);
+	if (ioctl(control_fd, UVDEV_IOC_CREATE, &c)) {
+		perror("create the virtio_blk device");
+		return 2;
+	}
+	snprintf(path, sizeof(path), UVDEV_DEV_DIR "/%s", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	efd = eventfd(0, EFD_CLOEXEC);
+	kfd.fd = efd;
+	if (fd < 0 || efd < 0 || ioctl(fd, UVDEV_IOC_VQ_SET_KICKFD, &kfd) ||
+	    pthread_create(&thread, NULL, message_loop, &fd)) {
+		perror(path);
+		return 2;
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = efd, .events = POLLIN };
+		uint64_t v;
+
+		if (poll(&pfd, 1, 30000) != 1) {
+			fprintf(stderr, "no request from virtio_blk within 30 s\n");
+			return 2;
+		}
+		if (read(efd, &v, sizeof(v)) != sizeof(v))
+			return 2;
+		n = ioctl(fd, UVDEV_IOC_VQ_POP, &pop);
+		if (n == 1)
+			break;
+		if (n < 0 && errno != ENODEV) {
+			perror("pop");
+			return 2;
+		}
+	}
+	printf("popped the probe's first request: head %u out %u in %u\n", elem.head,
+	       elem.out_bytes, elem.in_bytes);
+	op = (struct uvdev_vq_xfer_op){ .queue = 0, .head = elem.head, .dir = UVDEV_XFER_WRITE,
+					.offset = elem.in_bytes - 1, .len = 1, .addr = (uintptr_t)&status };
+	used = (struct uvdev_vq_used){ .head = elem.head, .len = elem.in_bytes };
+	check_true("complete it without the interrupt",
+		   elem.in_bytes > 0 && ioctl(fd, UVDEV_IOC_VQ_XFER, &xfer) == 1 &&
+		   ioctl(fd, UVDEV_IOC_VQ_PUSH, &push) == 1);
+	memset(&st, 0, sizeof(st));
+	st.dev_id = c.dev_id;
+	check_true("QUEUE_STATE shows the interrupt owed",
+		   ioctl(control_fd, UVDEV_IOC_QUEUE_STATE, &st) == 0 && st.irq_since_ns != 0 &&
+		   st.inflight == 0);
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	printf("destroy %s: if it hangs, breaking the device did not deliver the interrupt\n", name);
+	fflush(stdout);
+	start = now_ms();
+	check_true("destroy with the interrupt owed", ioctl(control_fd, UVDEV_IOC_DESTROY, &d) == 0);
+	ms = now_ms() - start;
+	printf("destroy took %llu ms (bound %u)\n", (unsigned long long)ms, bound_ms);
+	check_true("destroy within the message timeout, a second and 5 s", ms <= bound_ms);
+	pthread_join(thread, NULL);
+	close(fd);
+	close(efd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "uapi-errors";
@@ -317,7 +431,7 @@ int main(int argc, char **argv)
 	/* Ring ioctls before the driver set the queue up. */
 	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_VQ_POP, &pop), ENODEV);
 
-	if (pthread_create(&thread, NULL, message_loop, NULL)) {
+	if (pthread_create(&thread, NULL, message_loop, &dev_fd)) {
 		fprintf(stderr, "pthread_create failed\n");
 		return 2;
 	}
@@ -363,6 +477,8 @@ int main(int argc, char **argv)
 	}
 	close(dev_fd);
 	close(efd);
+	if (check_lost_irq_destroy(name))
+		return 2;
 	close(control_fd);
 	printf("%s\n", failures ? "uapi-errors: FAILED" : "uapi-errors: all checks passed");
 	return failures ? 1 : 0;

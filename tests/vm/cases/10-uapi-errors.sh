@@ -2,12 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Bad input to every ioctl gets its specific error and the kernel log stays
-# clean (the harness checks the log); creating needs CAP_SYS_ADMIN.
+# clean (the harness checks the log); creating needs CAP_SYS_ADMIN; a
+# destroy returns in its bound though the backend completed the probe's read
+# without the interrupt.
 # timeout: 120
+# vtop-induces: broken
 . "$UVDEV_ROOT/tests/vm/lib.sh"
 
 load_module
 modprobe virtio-rng
+modprobe virtio_blk
 
 step "ioctl argument checks"
 "$UVDEV_BUILD/tests/vm/bin/uapi-errors" abuse0
