@@ -32,7 +32,8 @@
  *	VIRTIO_ID_CONSOLE (3) or VIRTIO_ID_RNG (4).
  * @vendor_id: virtio vendor id reported to the driver.
  * @features: device feature bits offered to the driver. Must include
- *	VIRTIO_F_VERSION_1; of the other transport bits (28..41) only
+ *	VIRTIO_F_VERSION_1; of the other transport bits (28..40, the kernel's
+ *	VIRTIO_TRANSPORT_F_START..END - 1) only
  *	VIRTIO_RING_F_INDIRECT_DESC is allowed (no ACCESS_PLATFORM: the kernel
  *	moves the bytes, the backend never sees an address; no EVENT_IDX and no
  *	packed ring).
