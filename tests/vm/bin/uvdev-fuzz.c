@@ -76,6 +76,9 @@
 #define CLIENT_SLACK_MS	(HOLD_LONG_MS + 2000)
 #define DESTROY_SLACK_MS	6000	/* the driver's removal, under TCG on a loaded host */
 #define LATE_SLACK_MS	5000	/* a sender's wake-up after its timeout, likewise */
+/* Both, times --time-scale (a debug kernel runs several times slower). */
+#define DESTROY_SLACK	(DESTROY_SLACK_MS * opt.time_scale)
+#define LATE_SLACK	(LATE_SLACK_MS * opt.time_scale)
 
 #define DISK_SECTORS	16384ULL	/* 8 MiB */
 #define BLK_SERIAL	"uvdev-fuzz-serial"
@@ -127,6 +130,7 @@ static struct {
 	unsigned int seconds;
 	unsigned int devices;
 	unsigned int hang_ms;
+	unsigned int time_scale;	/* multiplies every time bound */
 	unsigned int progress_s;
 	unsigned int types;		/* bit per virtio device id */
 	uint32_t disabled;		/* bit per enum fz_class */
@@ -138,6 +142,7 @@ static struct {
 	.seconds = 60,
 	.devices = 4,
 	.hang_ms = 10000,
+	.time_scale = 1,
 	.progress_s = 5,
 	.types = (1u << VIRTIO_ID_NET) | (1u << VIRTIO_ID_BLOCK) |
 		 (1u << VIRTIO_ID_CONSOLE) | (1u << VIRTIO_ID_RNG),
@@ -1169,10 +1174,10 @@ static void msg_answer(struct msg_ctx *c, struct outmsg *o)
 		 * LATE_SLACK_MS past the timeout says the timeout never fired.
 		 */
 		if (o->late && !atomic_load(&g_cleanup)) {
-			if (age_ms > atomic_load(&s->max_timeout_ms) + LATE_SLACK_MS)
+			if (age_ms > atomic_load(&s->max_timeout_ms) + LATE_SLACK)
 				problem(t, "the reply to message %u of %s was accepted %" PRIu64 " ms after it "
 					"was read, beyond the device's message timeout (%u ms at most) and %u ms",
-					r.id, s->name, age_ms, atomic_load(&s->max_timeout_ms), LATE_SLACK_MS);
+					r.id, s->name, age_ms, atomic_load(&s->max_timeout_ms), LATE_SLACK);
 			else
 				atomic_fetch_add(&n_late_accepted, 1);
 		}
@@ -3397,7 +3402,7 @@ static void check_node_gone(struct fz_thread *t, const char *name)
  */
 static unsigned int destroy_bound_ms(struct slot *s)
 {
-	return atomic_load(&s->max_timeout_ms) + 1000 + DESTROY_SLACK_MS;
+	return atomic_load(&s->max_timeout_ms) + 1000 + DESTROY_SLACK;
 }
 
 static void destroy_slot(struct fz_thread *t, struct slot *s, const char *why)
@@ -3431,7 +3436,7 @@ static void destroy_slot(struct fz_thread *t, struct slot *s, const char *why)
 	if (ms > destroy_bound_ms(s))
 		problem(t, "DESTROY of %s (%s) took %" PRIu64 " ms; uvdev.h bounds it by the message timeout "
 			"(%u ms at most), a second and the driver's removal (%u ms allowed)%s", s->name, why, ms,
-			atomic_load(&s->max_timeout_ms), DESTROY_SLACK_MS,
+			atomic_load(&s->max_timeout_ms), DESTROY_SLACK,
 			faulting ? "; a transfer of the device waited in a user page fault until the "
 				   "fuzzer gave up holding it" : "");
 	atomic_fetch_add(&n_destroyed, 1);
@@ -5818,6 +5823,7 @@ static void usage(FILE *f)
 "SYNOPSIS\n"
 "    uvdev-fuzz [--seed N] [--calls N] [--seconds N] [--devices N]\n"
 "               [--types LIST] [--disable LIST] [--enable LIST] [--hang-ms MS]\n"
+"               [--time-scale N]\n"
 "               [--progress SEC] [--keep-going] [--trace]\n"
 "\n"
 "DESCRIPTION\n"
@@ -5886,6 +5892,8 @@ static void usage(FILE *f)
 "                               every rng probe and removal waits with it.\n"
 "    --hang-ms MS    a call that takes longer is a hang (default 10000;\n"
 "                    clients' I/O and faulting transfers get more)\n"
+"    --time-scale N  multiply the hang bound and the slack of DESTROY and of\n"
+"                    late replies by N, 1..100, for slow kernels (default 1)\n"
 "    --progress SEC  a progress line every SEC seconds, 0 for none (default 5)\n"
 "    --keep-going    report problems and go on (a hang still ends the run)\n"
 "    --trace         print every call to stderr\n"
@@ -5984,6 +5992,7 @@ int main(int argc, char **argv)
 		{ "disable", required_argument, NULL, 'x' },
 		{ "enable", required_argument, NULL, 'e' },
 		{ "hang-ms", required_argument, NULL, 'H' },
+		{ "time-scale", required_argument, NULL, 'X' },
 		{ "progress", required_argument, NULL, 'p' },
 		{ "trace", no_argument, NULL, 'T' },
 		{ "keep-going", no_argument, NULL, 'k' },
@@ -6034,6 +6043,11 @@ int main(int argc, char **argv)
 				return usage_error("--hang-ms wants 1000..3600000, not '%s'", optarg);
 			opt.hang_ms = (unsigned int)v;
 			break;
+		case 'X':
+			if (parse_u64(optarg, 1, 100, &v))
+				return usage_error("--time-scale wants 1..100, not '%s'", optarg);
+			opt.time_scale = (unsigned int)v;
+			break;
 		case 'p':
 			if (parse_u64(optarg, 0, 3600, &v))
 				return usage_error("--progress wants 0..3600, not '%s'", optarg);
@@ -6057,6 +6071,7 @@ int main(int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!seeded)
 		opt.seed = now_ns() ^ ((uint64_t)getpid() << 32);
+	opt.hang_ms *= opt.time_scale;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf(PROG ": seed %" PRIu64 ", %" PRIu64 " calls, %u s, %u devices, hang bound %u ms "
 	       "(rerun: " PROG " --seed %" PRIu64 " --calls %" PRIu64 " --seconds %u --devices %u)\n",

@@ -21,8 +21,11 @@
 calls_total=${UVDEV_FUZZ_CALLS:-${uvdev_fuzz_calls:-32000}}
 read -r -a seeds <<<"$(tr ',' ' ' <<<"${UVDEV_FUZZ_SEEDS:-${uvdev_fuzz_seeds:-1,2,3,4}}")"
 per_seed=$(( (calls_total + ${#seeds[@]} - 1) / ${#seeds[@]} ))
-# Wall-clock cap per seed, generous: the call budget is what ends a run.
-seconds=$(( per_seed / 100 + 60 ))
+# Wall-clock cap per seed, generous: the call budget is what ends a run. A
+# slow kernel (the debug tier's time scale) gets more, and so do the
+# fuzzer's own time bounds.
+scale=${UVDEV_TIME_SCALE:-1}
+seconds=$(( (per_seed / 100 + 60) * scale ))
 
 hung=/proc/sys/kernel/hung_task_timeout_secs
 if [ -w "$hung" ]; then
@@ -45,7 +48,8 @@ total=0
 for seed in "${seeds[@]}"; do
 	step "seed $seed: $per_seed calls"
 	set +e
-	"$TESTBIN/uvdev-fuzz" --seed "$seed" --calls "$per_seed" --seconds "$seconds" --progress 10 |
+	"$TESTBIN/uvdev-fuzz" --seed "$seed" --calls "$per_seed" --seconds "$seconds" \
+		--time-scale "$scale" --progress 10 |
 		tee "fuzz-$seed.out"
 	rc=${PIPESTATUS[0]}
 	set -e
