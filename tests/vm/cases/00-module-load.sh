@@ -24,7 +24,7 @@ bt=$!
 wait_for 60 "bpftrace to attach" file_has bpftrace.out '^ready'
 
 step "vtop (libbpf, tp_btf) counts them too"
-vtop -o json 1 >vtop.json 2>vtop.err &
+vtop --no-cost -o json 1 >vtop.json 2>vtop.err &
 vt=$!
 wait_for 60 "vtop to attach" file_has vtop.err 'attached \(tp_btf\)'
 
@@ -49,7 +49,7 @@ wait $vt || fail "vtop exited with an error: $(cat vtop.err)"
 tail -n 1 vtop.json
 
 step "vtop's raw_tp fallback counts them too"
-start_vtop raw.json -o json --raw-tp 0.5
+start_vtop raw.json -o json --no-cost --raw-tp 0.5
 file_has raw.json.err 'attached \(raw_tp\)' || fail "vtop --raw-tp did not attach raw_tp: $(cat raw.json.err)"
 uvdevctl create rt1 --device-id 4 >/dev/null
 uvdevctl destroy rt1

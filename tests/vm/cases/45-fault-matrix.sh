@@ -91,9 +91,10 @@ has_line() {
 	return 1
 }
 
-# poll SECONDS WHAT COMMAND...: like wait_for, without a process per round.
+# poll SECONDS WHAT COMMAND...: like wait_for (the time scale too), without a
+# process per round.
 poll() {
-	local limit=$1 what=$2 deadline
+	local limit=$(( $1 * ${UVDEV_TIME_SCALE:-1} )) what=$2 deadline
 	shift 2
 	now_ms
 	deadline=$((now + limit * 1000))
@@ -202,11 +203,11 @@ premise_line() {
 	grep -E ': fault: ' "$1.err"
 }
 
-# pid_exits PID MS: does PID end within MS? Sets pid_rc.
+# pid_exits PID MS: does PID end within MS (times the VM's time scale)? Sets pid_rc.
 pid_exits() {
 	local deadline
 	now_ms
-	deadline=$((now + $2))
+	deadline=$((now + $2 * ${UVDEV_TIME_SCALE:-1}))
 	pid_rc=running
 	while kill -0 "$1" 2>/dev/null; do
 		now_ms

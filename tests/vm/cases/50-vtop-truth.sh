@@ -22,7 +22,7 @@ echo 2 >"/sys/block/${dev#/dev/}/queue/nomerges"
 last_line() { tail -n 1 "$1"; }
 
 step "pushes equal fio's I/Os, kicks at most requests"
-start_vtop count.json -o json 0.5
+start_vtop count.json -o json --no-cost 0.5
 fio --name=count --filename="$dev" --direct=1 --ioengine=libaio --rw=randrw \
 	--bs=4k --iodepth=16 --io_size=8M --randrepeat=0 --output-format=json >fio.json
 ios=$(grep -o '"total_ios" : [0-9]*' fio.json | awk '{ s += $3 } END { print s }')
@@ -47,14 +47,14 @@ echo "kicks: $kicks for $ios requests"
 stop_vtop
 
 step "a healthy run: --fail-on exits 0"
-vtop --fail-on broken,stalled,irq-lost -o json 0.5 2 >healthy.json 2>healthy.err ||
+vtop --fail-on broken,stalled,irq-lost --no-cost -o json 0.5 2 >healthy.json 2>healthy.err ||
 	fail "vtop --fail-on on a healthy device exited $?: $(cat healthy.err)"
 echo "ok: exit 0"
 
 step "SIGSTOP under load: stalled within stall_ms + one interval"
 stall_ms=500
 interval_ms=250
-start_vtop stall.json -o json --stall-ms $stall_ms 0.25
+start_vtop stall.json -o json --no-cost --stall-ms $stall_ms 0.25
 # More requests outstanding (128) than the backend takes in one batch (64),
 # so some are always waiting for a pop when it stops.
 fio --name=load --filename="$dev" --direct=1 --ioengine=libaio --rw=randread \
@@ -86,7 +86,7 @@ grep -q 'err= 0' load.txt || fail "fio saw errors after the backend resumed: $(g
 stop_vtop
 
 step "a message timeout: counted once, device broken, --fail-on exits 3"
-start_vtop broken.json -o json 0.5
+start_vtop broken.json -o json --no-cost 0.5
 echo 1000 >/sys/class/uvdev/blk0/msg_timeout_ms
 vdev=$(basename "$(readlink -f /sys/class/uvdev/blk0/virtio*)")
 # Unbind while the backend answers, then bind with it stopped: the probe's
@@ -104,7 +104,7 @@ grep -q '"type":"msg_timeout"' broken.json || fail "no msg_timeout event in vtop
 grep -q '"type":"broken"' broken.json || fail "no broken event in vtop's output"
 stop_vtop
 set +e
-vtop --fail-on broken -o json --once >failon.json 2>failon.err
+vtop --fail-on broken --no-cost -o json --once >failon.json 2>failon.err
 rc=$?
 set -e
 expect_eq "vtop --fail-on broken exit status" 3 "$rc"

@@ -25,15 +25,20 @@ reads_past() {
 	awk -v n="$1" '{ exit !($1 > n) }' "/sys/block/${dev#/dev/}/stat"
 }
 reads=$(awk '{ print $1 }' "/sys/block/${dev#/dev/}/stat")
+# A light load (200 reads/s): vtop turning the BPF statistics on and off
+# patches kernel code on every CPU, and under TCG a vCPU running the patched
+# jump in a tight loop has locked up (soft lockup in bpf_trace_run2 while
+# uvdev-blk pushed at full speed). Only this case measures vtop's cost; the
+# others run vtop with --no-cost.
 fio --name=bg --filename="$dev" --direct=1 --ioengine=libaio --rw=randread \
-	--bs=4k --iodepth=8 --time_based --runtime=420 --output=/dev/null &
+	--bs=4k --iodepth=8 --rate_iops=200 --time_based --runtime=420 --output=/dev/null &
 fio_pid=$!
 # The screen shows a queue once it sees I/O on it: fio must be reading.
 wait_for 60 "fio to read" reads_past $((reads + 64))
 
 for term in vt100 linux; do
 	step "the screen on TERM=$term"
-	TERM=$term script -qfec "vtop 0.5 4" "screen-$term.raw" </dev/null >/dev/null
+	TERM=$term script -qfec "vtop --no-cost 0.5 4" "screen-$term.raw" </dev/null >/dev/null
 	# Drop the escape sequences; keep the text the terminal would show.
 	sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[()][0-9A-Za-z]//g; s/\x1b[=>]//g' \
 		"screen-$term.raw" | tr -d '\r\017\016' >"screen-$term.txt"

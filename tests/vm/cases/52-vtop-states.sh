@@ -198,7 +198,7 @@ rng_is_current() {
 	grep -q "^virtio_rng" /sys/class/misc/hw_random/rng_current
 }
 
-start_vtop main.json -o json --exporter "127.0.0.1:$PORT" --stall-ms $STALL_MS \
+start_vtop main.json -o json --no-cost --exporter "127.0.0.1:$PORT" --stall-ms $STALL_MS \
 	--irq-ms $IRQ_MS "0.$((INTERVAL_MS / 100))"
 main_vtop=$vtop_pid
 
@@ -300,7 +300,7 @@ echo "ok: pending 0, in flight $(row_field "$row" 5) for $(row_field "$row" 6) m
 
 step "a vtop started after the hang: --once --fail-on stalled exits 3"
 set +e
-vtop --once --fail-on stalled --stall-ms $STALL_MS -o json 0.5 >once.json 2>once.err
+vtop --once --fail-on stalled --no-cost --stall-ms $STALL_MS -o json 0.5 >once.json 2>once.err
 rc=$?
 set -e
 expect_eq "vtop --once --fail-on stalled exit status" 3 "$rc"
@@ -610,7 +610,7 @@ echo "[${SECONDS}s] bpftrace attached"
 # One vtop interval over the whole fio run: it opens when vtop attaches
 # (blkl idle) and closes 12 s later, well after fio's 3 s even on a loaded
 # TCG guest (checked below: the sample counts of both windows are equal).
-vtop -o json 12 1 >lat.json 2>lat.err &
+vtop --no-cost -o json 12 1 >lat.json 2>lat.err &
 lat_vtop=$!
 wait_for 60 "vtop to attach" file_has lat.err '^vtop: attached'
 # Every wait below is bounded, and a stuck one says where things stand.
