@@ -34,8 +34,10 @@ check "a non-zero exit fails" '^FAIL b-exits-nonzero: exited with 3'
 check "a hung case times out" '^FAIL c-hangs: timed out'
 check "where its tasks waited is kept" '^  where its tasks waited 5 s before: .*/c-hangs\.stacks$'
 stacks=$build/vm/selftest-results/c-hangs.stacks
-if grep -Eq -- '^--- [0-9]+: sleep 1000 $' "$stacks" 2>/dev/null &&
-	grep -A 1 -E -- '^--- [0-9]+: sleep 1000 $' "$stacks" | grep -Eq 'nanosleep'; then
+# The line after the sleep's header is the first frame of its stack.
+sleep_stack=$(grep -A 1 -E -- '^--- [0-9]+: sleep 1000 $' "$stacks" 2>/dev/null)
+if grep -Eq -- '^--- [0-9]+: sleep 1000 $' <<<"$sleep_stack" &&
+	grep -Eq 'nanosleep' <<<"$sleep_stack"; then
 	echo "ok: the hung task's stack is in it"
 	passed=$((passed + 1))
 else
