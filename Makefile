@@ -45,7 +45,7 @@ help:
 	@echo "  make bpf         BPF objects and skeletons"
 	@echo "  make tools       vtop"
 	@echo "  make vmlinux-h   regenerate vmlinux.h from the stock kernel's BTF"
-	@echo "  make check-unit | check-bpf | check-vm    one test tier"
+	@echo "  make check-lint | check-unit | check-bpf | check-vm    one test tier"
 	@echo "  make checkpatch  checkpatch.pl --strict over the module"
 	@echo "  make bench       benchmarks in the deterministic VM (tests/perf)"
 	@echo "  make fuzz        uvdev-fuzz in the VM for 10^6 calls (UVDEV_FUZZ_CALLS, UVDEV_FUZZ_SEEDS)"
@@ -169,6 +169,10 @@ $(VTOP): $(wildcard tools/vtop/*.c tools/vtop/*.h) $(BPF_SKELS)
 
 check:
 	tests/check.sh
+
+# The lint tier: every static check in tests/lint/ (tests/run-lint.sh).
+check-lint: all
+	tests/run-lint.sh
 
 check-unit:
 	$(MAKE) -C tests/unit O=$(O)/tests/unit run

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Samples and tables for the benchmarks in tests/perf/cases (sourced after
 # perf-guest.sh). A sample is the guest ns per request of one run; a table
@@ -46,7 +47,7 @@ bench_ratio() {
 	local a b
 	a=$(bench_stats "$2" | awk '{ print $3 }')
 	b=$(bench_stats "$3" | awk '{ print $3 }')
-	[ -n "$a" ] && [ -n "$b" ] || fail "bench_ratio: no samples of $2 or $3"
+	[[ -n $a && -n $b ]] || fail "bench_ratio: no samples of $2 or $3"
 	awk -v l="$1" -v a="$a" -v b="$b" 'BEGIN { printf "bench: %s = %.3f (median IOPS)\n", l, b / a }'
 }
 

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # The perf gate's guest side, sourced by tests/perf/gate/*.sh, which run in
 # the deterministic VM (see perf-guest.sh for what its clock means).
@@ -61,9 +62,9 @@ sample() {
 # gate_measure_blk VARIANT: GATE_REPS samples of blk_qd1_ns_per_req and
 # blk_qd32_ns_per_req, interleaved.
 gate_measure_blk() {
-	local variant=$1 rep v
+	local variant=$1 v
 	step "$variant: block requests, $GATE_REPS repetitions, queue depth 1 and 32 interleaved"
-	for rep in $(seq 1 "$GATE_REPS"); do
+	for _ in $(seq 1 "$GATE_REPS"); do
 		v=$(gate_reqs 1 "$GATE_QD1_COUNT")
 		sample "$variant" blk_qd1_ns_per_req "$v"
 		v=$(gate_reqs 32 "$GATE_QD32_COUNT")
@@ -74,7 +75,7 @@ gate_measure_blk() {
 # gate_measure_vtop VARIANT [VTOP_ARGS...]: GATE_REPS samples of
 # blk_qd1_vtop_ns_per_req and vtop_bpf_ns_per_event; VTOP_ARGS go to vtop.
 gate_measure_vtop() {
-	local variant=$1 rep out per_req per_run runs vtop_pid
+	local variant=$1 out per_req per_run runs vtop_pid
 	shift
 	step "$variant: with vtop attached ($*)"
 	# A long interval: vtop stays attached and quiet; it is stopped below.
@@ -82,7 +83,7 @@ gate_measure_vtop() {
 	vtop_pid=$!
 	wait_for 600 "vtop to attach" file_has "vtop-$variant.err" '^vtop: attached'
 	gate_reqs 1 "$GATE_WARMUP" >/dev/null	# vtop's maps get their entries
-	for rep in $(seq 1 "$GATE_REPS"); do
+	for _ in $(seq 1 "$GATE_REPS"); do
 		out=$(bpf_cost "$vtop_pid" "$gate_dev" "$GATE_QD1_COUNT" "$GATE_WARMUP")
 		read -r per_req per_run runs <<<"$out"
 		sample "$variant" blk_qd1_vtop_ns_per_req "$per_req"

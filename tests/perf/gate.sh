@@ -78,7 +78,7 @@ while [ $# -gt 0 ]; do
 	--record) mode=record ;;
 	--rederive) mode=rederive ;;
 	--runs)
-		[[ "${2:-}" =~ ^[0-9]+$ ]] && [ "$2" -ge 3 ] ||
+		[[ ${2:-} =~ ^[0-9]+$ && $2 -ge 3 ]] ||
 			{ echo "gate.sh: --runs needs a number, at least 3" >&2; exit 2; }
 		runs=$2; shift ;;
 	--no-selftest) selftest=0 ;;

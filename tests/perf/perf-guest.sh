@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Helpers for what runs in the deterministic VM (tests/vm/run.sh
 # --deterministic: -icount shift=0,sleep=off, one CPU), shared by the perf
@@ -57,6 +58,7 @@ uvdev_blk_disk() {
 	local name=$1 file=$2 q
 	shift 2
 	uvdev-blk --queues 1 --queue-size 256 "$@" "$name" "$file" 2>"$name.err" &
+	# shellcheck disable=SC2034 # for the cases that stop it
 	disk_backend=$!
 	disk_dev=$(wait_block "$name")
 	pin_queue "$disk_dev"

@@ -13,11 +13,14 @@ export HOME=/root LANG=C.UTF-8
 results=/tmp/results
 here=$(cd "$(dirname "$0")" && pwd)
 export UVDEV_ROOT=${here%/tests/vm}
-export UVDEV_BUILD=$(cat "$results/build-dir" 2>/dev/null || echo "$UVDEV_ROOT/build")
+UVDEV_BUILD=$(cat "$results/build-dir" 2>/dev/null || echo "$UVDEV_ROOT/build")
+export UVDEV_BUILD
 export UVDEV_RESULTS=$results
+# shellcheck source=tests/vm/lib.sh
 . "$here/lib.sh"
 set +e +o pipefail
-export UVDEV_TIME_SCALE=$(cat "$results/time-scale" 2>/dev/null || echo 1)
+UVDEV_TIME_SCALE=$(cat "$results/time-scale" 2>/dev/null || echo 1)
+export UVDEV_TIME_SCALE
 kmemleak=/sys/kernel/debug/kmemleak
 
 say() {
@@ -54,9 +57,9 @@ setup() {
 # load. The case's processes were just killed: their fds close as they
 # exit, so retry for up to 10 s.
 unload_uvdev() {
-	local name=$1 i
+	local name=$1
 	[ -d /sys/module/uvdev ] || return 0
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		rmmod uvdev 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -71,12 +74,12 @@ unload_uvdev() {
 watch_limits=(--stall-ms 5000 --irq-ms 5000 --no-cost)
 
 start_watch() {
-	local name=$1 i
+	local name=$1
 	insmod "$UVDEV_BUILD/modules/uvdev.ko" 2>"$results/$name.watch.err" || return 0
 	"$UVDEV_BUILD/tools/vtop/vtop" -o json "${watch_limits[@]}" 1 \
 		>"$results/$name.watch.json" 2>>"$results/$name.watch.err" </dev/null &
 	echo $! >/tmp/watch.pid
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		grep -q '^vtop: attached' "$results/$name.watch.err" && return 0
 		kill -0 "$(cat /tmp/watch.pid)" 2>/dev/null || break
 		sleep 0.1
@@ -90,7 +93,7 @@ start_watch() {
 judge_watch() {
 	local name=$1 script=$2 allowed state line
 	[ -f "$results/$name.watch.json" ] || return 0
-	allowed=$(sed -n 's/^# vtop-induces: *//p' "$script" | head -n 1)
+	allowed=$(sed -n 's/^# vtop-induces: *//; T; p; q' "$script")
 	for state in stalled irq-lost broken needs-reset; do
 		case ",$allowed," in *",$state,"*) continue ;; esac
 		line=$(grep -m 1 "\"state\":\"$state\"" "$results/$name.watch.json") || continue
@@ -128,7 +131,7 @@ dump_before_timeout() {
 	tasks=$(ps -eo pid,pgid,stat,wchan:32,args | awk -v g="$pgid" 'NR == 1 || $2 == g')
 	{
 		echo "$tasks"
-		for p in $(awk 'NR > 1 { print $1 }' <<<"$tasks"); do
+		awk 'NR > 1 { print $1 }' <<<"$tasks" | while read -r p; do
 			echo "--- $p: $(tr '\0' ' ' <"/proc/$p/cmdline")"
 			cat "/proc/$p/stack"
 		done

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Helpers for VM test cases; each case sources this file. Cases run as root
 # inside the VM with the project at $UVDEV_ROOT and its build at $UVDEV_BUILD.
@@ -56,11 +57,11 @@ load_module() {
 # stop_watch: stop the vtop the harness runs beside every case (see
 # guest-run.sh), which holds the module, and wait for it to exit.
 stop_watch() {
-	local pid i
+	local pid
 	pid=$(cat /tmp/watch.pid 2>/dev/null) || return 0
 	rm -f /tmp/watch.pid
 	kill -INT "$pid" 2>/dev/null || return 0
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		kill -0 "$pid" 2>/dev/null || return 0
 		sleep 0.1
 	done
@@ -78,6 +79,7 @@ file_has() {
 	grep -Eq -- "$2" "$1" 2>/dev/null
 }
 
+# shellcheck disable=SC2034 # for the cases that source this file
 TESTBIN=$UVDEV_BUILD/tests/vm/bin
 
 # uvdev_block NAME: the block device (/dev/vdX) of uvdev device NAME, or
@@ -104,7 +106,7 @@ stop_backend() {
 
 # json_field LINE KEY: the first number or literal KEY has in JSON LINE.
 json_field() {
-	grep -o "\"$2\":[^,}]*" <<<"$1" | head -n 1 | cut -d: -f2
+	[[ $1 =~ \"$2\":([^,\}]*) ]] && echo "${BASH_REMATCH[1]}"
 }
 
 # start_vtop OUT ARGS...: run vtop in the background with its JSON lines in

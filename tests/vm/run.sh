@@ -103,11 +103,15 @@ while [ $# -gt 0 ]; do
 done
 
 if [ $list -eq 1 ]; then
-	(cd "$cases_dir" && ls *.sh | sed 's/\.sh$//' | sort)
+	for f in "$cases_dir"/*.sh; do
+		basename "$f" .sh
+	done
 	exit 0
 fi
 if [ $all -eq 1 ]; then
-	cases+=($(cd "$cases_dir" && ls *.sh | sed 's/\.sh$//' | sort))
+	for f in "$cases_dir"/*.sh; do
+		cases+=("$(basename "$f" .sh)")
+	done
 fi
 if [ $demo -eq 0 ] && [ ${#cases[@]} -eq 0 ]; then
 	echo "run.sh: no case named; use --all or name cases (see --list)" >&2
@@ -169,7 +173,7 @@ echo "$time_scale" >"$results/time-scale"
 total_timeout=0
 : >"$results/plan"
 for c in "${cases[@]}"; do
-	t=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$cases_dir/$c.sh" | head -n 1)
+	t=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p; T; q' "$cases_dir/$c.sh")
 	t=$(( ${t:-$default_timeout} * time_scale ))
 	echo "$c $t $cases_dir/$c.sh" >>"$results/plan"
 	# 15 s to collect the case's results (a kmemleak scan takes longer).
@@ -186,12 +190,15 @@ fi
 # MSRs or never runs the guest), so boot the kernel once under KVM with no
 # root: it panics within seconds if KVM works. The answer is cached per kernel.
 kvm_works() {
-	local cache=$build/vm/kvm-$kver
+	local cache=$build/vm/kvm-$kver out
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
 	if [ ! -f "$cache" ]; then
-		if timeout 20 "$qemu" -machine q35 -accel kvm -cpu host -m 256 -nographic \
+		# The whole output, then the match: grep -q on a pipe would end
+		# early, and QEMU's next write would fail the pipeline (SIGPIPE).
+		out=$(timeout 20 "$qemu" -machine q35 -accel kvm -cpu host -m 256 -nographic \
 			-no-reboot -kernel "$kernel_image" -append "console=ttyS0 panic=-1" \
-			</dev/null 2>&1 | grep -q 'Kernel panic'; then
+			</dev/null 2>&1)
+		if [[ $out == *'Kernel panic'* ]]; then
 			echo yes >"$cache"
 		else
 			echo no >"$cache"
@@ -201,9 +208,9 @@ kvm_works() {
 	[ "$(cat "$cache")" = yes ]
 }
 
-accel=(-accel tcg,thread=multi -cpu max)
+accel=(-accel 'tcg,thread=multi' -cpu max)
 if [ $deterministic -eq 1 ]; then
-	accel=(-accel tcg -cpu max -icount shift=0,sleep=off -rtc clock=vm)
+	accel=(-accel tcg -cpu max -icount 'shift=0,sleep=off' -rtc clock=vm)
 elif [ "${UVDEV_VM_ACCEL:-auto}" = tcg ]; then
 	:
 elif kvm_works; then
@@ -252,7 +259,7 @@ fi
 qemu_cmd=("$qemu" -machine q35 "${accel[@]}" -smp "$smp" -m "$memory"
 	-nographic -no-reboot -nic none
 	-kernel "$kernel_image" -initrd "$initrd" -append "$append"
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$root,mount_tag=project,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap"
 	"${extra_shares[@]}")
@@ -408,7 +415,7 @@ if [ $own_kernel -eq 1 ] && [ -f "$results/boot.dmesg" ]; then
 	[ -f "$results/boot.kmemleak" ] && why+=$(kmemleak_judge "$results/boot.kmemleak")
 	if [ -n "$why" ]; then
 		echo "FAIL the boot: the kernel log at boot reports a problem ($results/boot.dmesg):"
-		echo "$why" | sed 's/^/    /'
+		echo "    ${why//$'\n'/$'\n'    }"
 		failed=$((failed + 1))
 	fi
 fi

@@ -14,15 +14,20 @@ tmp=$(mktemp "$out.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
 
 # Offsets of the xz magic (FD 37 7A 58 5A 00) in the image.
-for off in $(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$in" | cut -d: -f1); do
+offsets=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$in" | cut -d: -f1) || offsets=
+while read -r off; do
+	[ -n "$off" ] || continue
 	# The stream is followed by other data, so xz reports trailing garbage:
 	# the decompressed output is still whole, and the ELF check decides.
 	tail -c +$((off + 1)) "$in" | xz -dc >"$tmp" 2>/dev/null || true
-	if readelf -S "$tmp" 2>/dev/null | grep -q '\.BTF'; then
+	# The section table whole, then the match: 'readelf | grep -q' under
+	# pipefail fails at random when grep exits first (SIGPIPE).
+	sections=$(readelf -S "$tmp" 2>/dev/null) || continue
+	if [[ $sections == *' .BTF '* ]]; then
 		mv "$tmp" "$out"
 		trap - EXIT
 		exit 0
 	fi
-done
+done <<<"$offsets"
 echo "extract-vmlinux: no xz-compressed ELF with .BTF found in $in" >&2
 exit 1

@@ -10,14 +10,16 @@ packages=(
 	# build: kernel module, BPF, user space
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev dwarves
 	pkg-config libcmocka-dev libncurses-dev libmicrohttpd-dev kmod xz-utils
-	linux-image-amd64 linux-headers-amd64 linux-source-6.1
+	linux-image-amd64 linux-headers-amd64 linux-source-6.1 binutils
 	# the debug kernel (make debug-kernel): Kbuild's own tools
 	flex bison bc
 	# VM tier: the machine, its initramfs and the clients that exercise devices
 	qemu-system-x86 busybox-static cpio bpftrace fio e2fsprogs
-	nbd-server nbd-client rng-tools5 procps util-linux
+	nbd-server nbd-client rng-tools5 procps util-linux iproute2 file
 	# exporter check
 	prometheus
+	# lint tier
+	shellcheck
 )
 
 missing=()

@@ -16,9 +16,10 @@ truncate -s 256M /tmp/disk.img
 uvdev-blk --queues 2 blk0 /tmp/disk.img 2>blk.err &
 backend=$!
 dev=$(wait_block blk0)
-echo "disk: $dev ($(cat /sys/block/${dev#/dev/}/size) sectors)"
-expect_eq "capacity in sectors" 524288 "$(cat /sys/block/${dev#/dev/}/size)"
-expect_eq "hardware queues" 2 "$(ls -d /sys/block/${dev#/dev/}/mq/* | wc -l)"
+echo "disk: $dev ($(cat "/sys/block/${dev#/dev/}/size") sectors)"
+expect_eq "capacity in sectors" 524288 "$(cat "/sys/block/${dev#/dev/}/size")"
+hw_queues=("/sys/block/${dev#/dev/}"/mq/*)
+expect_eq "hardware queues" 2 "${#hw_queues[@]}"
 
 step "mkfs.ext4, mount, write files"
 mkfs.ext4 -q -F "$dev"

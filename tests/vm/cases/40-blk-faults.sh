@@ -29,6 +29,7 @@ sync -f /tmp/mnt/acked.bin
 head -c 96M /dev/urandom >/tmp/inflight.bin
 dd if=/tmp/inflight.bin of=/tmp/mnt/inflight.bin bs=1M oflag=direct conv=fsync status=none &
 writer=$!
+# shellcheck disable=SC2016 # the child shell expands it, at every poll
 wait_for 60 "the writer to get going" \
 	bash -c '[ "$(stat -c %s /tmp/mnt/inflight.bin 2>/dev/null || echo 0)" -ge $((16 << 20)) ]'
 kill -KILL "$backend"

@@ -119,7 +119,7 @@ attr() {
 cleanup() {
 	local rc=$? d
 	show_backends "$rc"
-	kill -KILL $(jobs -p) 2>/dev/null || true
+	jobs -p | xargs -r kill -KILL 2>/dev/null || true
 	for d in /sys/class/uvdev/*; do
 		[ -e "$d" ] && uvdevctl destroy "${d##*/}"
 	done
@@ -130,9 +130,9 @@ cleanup() {
 trap cleanup EXIT
 for p in 'destroy uvdev_destroy_device' 'unbind device_driver_detach' \
 	 'rmmod __x64_sys_delete_module' 'config virtio_blk:cache_type_store'; do
-	set -- $p
-	echo "p:fmatrix/begin_$1 $2" >>"$TRACE/kprobe_events"
-	echo "r:fmatrix/end_$1 $2" >>"$TRACE/kprobe_events"
+	read -r op func <<<"$p"
+	echo "p:fmatrix/begin_$op $func" >>"$TRACE/kprobe_events"
+	echo "r:fmatrix/end_$op $func" >>"$TRACE/kprobe_events"
 done
 echo mono >"$TRACE/trace_clock"
 echo 1 >"$TRACE/events/fmatrix/enable"
@@ -242,12 +242,11 @@ fb_end() {
 # qstate NAME: queue 0 as uvdevctl status shows it: q_flags, q_pending,
 # q_inflight.
 qstate() {
-	local line
+	local q flags pending inflight
 	q_flags=gone q_pending=0 q_inflight=0
-	while read -r line; do
-		set -- $line
-		[ "$1" = 0 ] || continue
-		q_flags=$3 q_pending=$4 q_inflight=$6
+	while read -r q _ flags pending _ inflight _; do
+		[ "$q" = 0 ] || continue
+		q_flags=$flags q_pending=$pending q_inflight=$inflight
 	done < <(uvdevctl status "$1" 2>/dev/null || true)
 }
 

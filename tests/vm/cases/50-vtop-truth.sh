@@ -43,7 +43,7 @@ fi
 expect_eq "pops" "$ios" "$pops"
 kicks=$(( $(json_field "$line" eventfd) + $(json_field "$line" deferred) + $(json_field "$line" dropped) ))
 echo "kicks: $kicks for $ios requests"
-[ "$kicks" -ge 1 ] && [ "$kicks" -le "$ios" ] || fail "kicks $kicks not in 1..$ios"
+(( kicks >= 1 && kicks <= ios )) || fail "kicks $kicks not in 1..$ios"
 stop_vtop
 
 step "a healthy run: --fail-on exits 0"

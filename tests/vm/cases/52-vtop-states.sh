@@ -261,7 +261,7 @@ echo "the last sample not stalled: $((before - t1)) ms after t1 (bound: <= $STAL
 	fail "a sample $((before - t1)) ms after the kick was not stalled"
 # The kernel's kick time (vtop's age of the oldest pending chain) lies
 # between t0 and t1 (1 ms for rounding each way).
-[ "$kick" -ge $((t0 - 1)) ] && [ "$kick" -le $((t1 + 1)) ] ||
+(( kick >= t0 - 1 && kick <= t1 + 1 )) ||
 	fail "the kernel's kick time is t0 + $((kick - t0)) ms, outside [t0, t1]"
 # Timing-free: every sample before the first stalled one saw the chain
 # waiting at most stall_ms, and that one more.
@@ -316,7 +316,7 @@ step "irq-lost: completions pushed without an interrupt"
 noirq=$!
 see_state rngnoirq 0 irq-lost
 row=$(last_row main.json rngnoirq 0)
-[ "$(row_field "$row" 3)" = 0 ] && [ "$(row_field "$row" 5)" = 0 ] ||
+[[ $(row_field "$row" 3) = 0 && $(row_field "$row" 5) = 0 ]] ||
 	fail "rngnoirq: expected nothing pending or in flight: $row"
 echo "ok: nothing pending or in flight; kernel: $(kqueue rngnoirq 0)"
 stop_backend "$noirq"
@@ -386,10 +386,10 @@ see_state blkb 0 broken
 see_state blkb 1 broken
 for q in 0 1; do
 	row=$(last_row main.json blkb $q)
-	[ "$(row_field "$row" 3)" = 0 ] && [ "$(row_field "$row" 5)" = 0 ] ||
+	[[ $(row_field "$row" 3) = 0 && $(row_field "$row" 5) = 0 ]] ||
 		fail "vtop: blkb/$q still holds chains: $row"
 	row=$(kqueue blkb $q)
-	[ "$(row_field "$row" 4)" = 0 ] && [ "$(row_field "$row" 6)" = 0 ] ||
+	[[ $(row_field "$row" 4) = 0 && $(row_field "$row" 6) = 0 ]] ||
 		fail "uvdevctl status: blkb/$q still holds chains: $row"
 	case "$(row_field "$row" 3)" in *broken*) ;; *) fail "uvdevctl status: blkb/$q not broken: $row" ;; esac
 done
@@ -604,7 +604,11 @@ echo "vtop, with 8 x 64 queues too: $(lateness main.json)"
 # ---- latency truth ----------------------------------------------------------------
 
 step "latency: vtop against bpftrace's own clock reads and fio"
-[ "$(ls /sys/class/uvdev | wc -l)" -eq 1 ] || fail "other devices exist: $(ls /sys/class/uvdev)"
+uvdevs=()
+for d in /sys/class/uvdev/*; do
+	[ -e "$d" ] && uvdevs+=("${d##*/}")
+done
+[ "${#uvdevs[@]}" -eq 1 ] || fail "other devices exist: ${uvdevs[*]}"
 wait_for 120 "bpftrace to attach" file_has bt.out '^ready'
 echo "[${SECONDS}s] bpftrace attached"
 # One vtop interval over the whole fio run: it opens when vtop attaches
@@ -618,7 +622,7 @@ lat_stuck() {
 	echo "--- stuck: blkl's queues, the block layer's in-flight count, the tasks"
 	uvdevctl status blkl
 	cat "/sys/block/${dev#/dev/}/inflight"
-	ps -eo pid,stat,wchan:32,args | grep -E 'fio|vtop|bpftrace|uvdev-blk' | grep -v grep
+	ps -eo pid,stat,wchan:32,args | awk '/fio|vtop|bpftrace|uvdev-blk/ && !/awk/'
 	fail "$1"
 }
 timeout 120 fio --name=lat --filename="$dev" --direct=1 --ioengine=libaio --rw=randread \
@@ -727,7 +731,7 @@ check_pct() {
 	vs=$(slot_of "$vt")
 	bs=$(slot_of "$bt")
 	echo "$what: vtop $vt ns (slot $vs), bpftrace $bt ns (slot $bs)"
-	[ $((vs - bs)) -le 1 ] && [ $((bs - vs)) -le 1 ] ||
+	(( vs - bs <= 1 && bs - vs <= 1 )) ||
 		fail "$what: vtop and bpftrace are more than one log2 slot apart"
 }
 check_pct "service p50" "$(qv service_p50_ns)" "$(percentile 50 <bt-service.txt)"

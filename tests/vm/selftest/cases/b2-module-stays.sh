@@ -12,5 +12,6 @@ verdict=$UVDEV_RESULTS/b2-module-stays.unload
 setsid bash -c "exec 3<>/dev/uvdev/held
 	for i in \$(seq 1200); do [ -e '$verdict' ] && exit 0; sleep 0.1; done" \
 	</dev/null >/dev/null 2>&1 &
+# shellcheck disable=SC2016 # the child shell expands it, at every poll
 wait_for 10 "the holder to open the device" bash -c '[ "$(cat /sys/class/uvdev/held/backend)" = 1 ]'
 echo "held"
