@@ -4,8 +4,9 @@
  * per-device counters and log2 latency histograms, the control messages in
  * flight, and a ring buffer for the rare events (timeouts, broken devices,
  * status changes, queue setup, create and destroy). A ring event costs one
- * map lookup and no clock read: everything about a queue is one per-CPU
- * value, and the latencies come with the events. What the rings hold (and
+ * array lookup and no clock read: everything about a queue is one per-CPU
+ * value at the slot its tracepoints carry, and the latencies come with the
+ * events. What the rings hold (and
  * so the failure states) vtop reads from the kernel, not from here.
  *
  * Every handler has one body and two entry points: tp_btf (typed, cheapest,
@@ -44,14 +45,11 @@ struct {
 	__type(value, struct vtop_dev_stats);
 } dev_stats SEC(".maps");
 
-/*
- * Sized at load time to the module's max_queues, and preallocated: made on
- * a queue's first event, an entry never fails for want of memory.
- */
+/* Indexed by the queue's slot; sized at load time to the module's max_queues. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, VTOP_MAX_QUEUES);
-	__type(key, struct vtop_queue_key);
+	__type(key, __u32);
 	__type(value, struct vtop_queue_stats);
 } queues SEC(".maps");
 
@@ -177,16 +175,8 @@ static long drop_msgs(void *map, struct vtop_msg_key *key,
 static __always_inline int on_dev_destroy(__u64 *ctx)
 {
 	struct match_ctx m = { .dev = ctx[0] };
-	struct vtop_queue_key key = { .dev = ctx[0] };
-	__u32 nq = ctx[3];
-	__u32 i;
 
-	for (i = 0; i < VTOP_MAX_DEV_QUEUES; i++) {
-		if (i >= nq)
-			break;
-		key.queue = i;
-		bpf_map_delete_elem(&queues, &key);
-	}
+	/* Its queues' slots start again from zero with their next owner. */
 	bpf_for_each_map_elem(&msg_inflight, drop_msgs, &m, 0);
 	bpf_map_delete_elem(&dev_stats, &m.dev);
 	bpf_map_delete_elem(&devices, &m.dev);
@@ -275,33 +265,56 @@ static __always_inline int on_msg_done(__u64 *ctx)
 
 /* ---- queues ------------------------------------------------------------- */
 
-static __always_inline struct vtop_queue_stats *queue_lookup(__u32 dev, __u32 queue)
+/*
+ * This CPU's counters of the queue at @slot, owned by the device with
+ * @serial: reset when a newer device takes the slot over, NULL for a late
+ * event of an older one (nobody reads its counters any more) or a slot past
+ * the array (counted).
+ */
+static __always_inline struct vtop_queue_stats *
+queue_lookup(__u32 dev, __u32 queue, __u32 slot, __u32 serial)
 {
-	struct vtop_queue_key key = { .dev = dev, .queue = queue };
+	struct vtop_queue_stats *q = bpf_map_lookup_elem(&queues, &slot);
 
-	return lookup_or_init(&queues, &key, &zero_queue_stats, VTOP_DROP_QUEUES);
+	if (!q) {
+		count_drop(VTOP_DROP_QUEUES);
+		return NULL;
+	}
+	if (q->serial == serial)
+		return q;
+	if (q->serial && (__s32)(serial - q->serial) < 0)
+		return NULL;
+	/* A per-CPU array's update from a program writes this CPU's copy. */
+	bpf_map_update_elem(&queues, &slot, &zero_queue_stats, BPF_ANY);
+	q->serial = serial;
+	q->dev = dev;
+	q->queue = queue;
+	return q;
 }
 
-/* uvdev_kick(dev, queue, avail_idx, mode) */
+/* uvdev_kick(dev, queue, avail_idx, mode, slot, serial) */
 static __always_inline int on_kick(__u64 *ctx)
 {
 	/* Modes uvdev does not define count in the spare slot. */
 	__u32 mode = slot_of(ctx[3], UVDEV_TRACE_KICK_MODES, VTOP_KICK_MODES - 1);
 	struct vtop_queue_stats *q;
 
-	q = queue_lookup(ctx[0], ctx[1]);
+	q = queue_lookup(ctx[0], ctx[1], ctx[4], ctx[5]);
 	if (q)
 		q->kicks[mode & (VTOP_KICK_MODES - 1)]++;
 	return 0;
 }
 
-/* uvdev_vq_pop(dev, queue, head, bytes, wait_ns, pending, inflight, resubmitted) */
+/*
+ * uvdev_vq_pop(dev, queue, head, bytes, wait_ns, pending, inflight,
+ *		resubmitted, slot, serial)
+ */
 static __always_inline int on_vq_pop(__u64 *ctx)
 {
 	__u64 wait = ctx[4];
 	struct vtop_queue_stats *q;
 
-	q = queue_lookup(ctx[0], ctx[1]);
+	q = queue_lookup(ctx[0], ctx[1], ctx[8], ctx[9]);
 	if (!q)
 		return 0;
 	q->pops++;
@@ -316,13 +329,16 @@ static __always_inline int on_vq_pop(__u64 *ctx)
 	return 0;
 }
 
-/* uvdev_vq_push(dev, queue, head, bytes, service_ns, inflight, result) */
+/*
+ * uvdev_vq_push(dev, queue, head, bytes, service_ns, inflight, result, slot,
+ *		 serial)
+ */
 static __always_inline int on_vq_push(__u64 *ctx)
 {
 	__u64 service = ctx[4];
 	struct vtop_queue_stats *q;
 
-	q = queue_lookup(ctx[0], ctx[1]);
+	q = queue_lookup(ctx[0], ctx[1], ctx[7], ctx[8]);
 	if (!q)
 		return 0;
 	q->pushes++;
@@ -337,7 +353,7 @@ static __always_inline int on_vq_push(__u64 *ctx)
 	return 0;
 }
 
-/* uvdev_irq_inject(dev, queue) */
+/* uvdev_irq_inject(dev, queue, slot, serial) */
 static __always_inline int on_irq_inject(__u64 *ctx)
 {
 	__u32 dev = ctx[0], queue = ctx[1];
@@ -351,13 +367,13 @@ static __always_inline int on_irq_inject(__u64 *ctx)
 			ds->config_irq_injects++;
 		return 0;
 	}
-	q = queue_lookup(dev, queue);
+	q = queue_lookup(dev, queue, ctx[2], ctx[3]);
 	if (q)
 		q->irq_injects++;
 	return 0;
 }
 
-/* uvdev_irq_deliver(dev, queue, latency_ns, outcome) */
+/* uvdev_irq_deliver(dev, queue, latency_ns, outcome, slot, serial) */
 static __always_inline int on_irq_deliver(__u64 *ctx)
 {
 	__u32 dev = ctx[0], queue = ctx[1], outcome = ctx[3];
@@ -372,7 +388,7 @@ static __always_inline int on_irq_deliver(__u64 *ctx)
 			ds->config_irq_delivers++;
 		return 0;
 	}
-	q = queue_lookup(dev, queue);
+	q = queue_lookup(dev, queue, ctx[4], ctx[5]);
 	if (!q)
 		return 0;
 	/* Outcomes uvdev does not define count in the spare slot. */

@@ -4,9 +4,10 @@
  * events, with fixed-width fields only. Sizes are pinned at compile time on
  * both sides, from the module's limits.
  *
- * A queue's counters and histograms are one per-CPU map value, so each ring
- * event costs one lookup and no atomic operation; device counters are
- * per-CPU too (user space sums them). Times come from the tracepoints, which
+ * A queue's counters and histograms are one per-CPU array value at the
+ * queue's slot (which the module assigns and its tracepoints carry), so
+ * each ring event costs one array lookup and no atomic operation; device
+ * counters are per-CPU too (user space sums them). Times come from the tracepoints, which
  * the kernel stamps with ktime_get_ns(), i.e. CLOCK_MONOTONIC.
  */
 #ifndef VTOP_H
@@ -16,10 +17,10 @@
 #define VTOP_MAX_DEVICES	256	/* = UVDEV_MAX_DEVICES: dev ids are below it */
 #define VTOP_MAX_DEV_QUEUES	64	/* = UVDEV_MAX_QUEUES */
 /*
- * The queues map's size when the module does not say: the default of its
- * max_queues parameter (all devices' queues together). vtop sizes the map
- * from the parameter at load time, so the map holds every queue there can
- * be; it is preallocated, so making an entry never fails for memory.
+ * The queues array's size when the module does not say: the default of its
+ * max_queues parameter (all devices' queues together), which bounds every
+ * queue's slot. vtop sizes the array from the parameter at load time, so it
+ * has a place for every queue there can be.
  */
 #define VTOP_MAX_QUEUES		1024
 #define VTOP_MAX_MSGS		4096	/* messages sent and not done */
@@ -40,17 +41,19 @@
 #define VTOP_STATUS_NEEDS_RESET	0x40
 #define VTOP_STATUS_FAILED	0x80
 
-struct vtop_queue_key {
-	__u32 dev;
-	__u32 queue;
-};
-
 /*
- * Counters of one queue (queues map, per CPU: user space sums them). What
- * the ring holds (pending, in flight, their ages) is not counted here: vtop
- * reads it from the kernel at each sample.
+ * Counters of one queue (queues array at the queue's slot, per CPU: user
+ * space sums the CPUs whose copy has the queue's serial). A slot passes
+ * from device to device; each CPU's copy starts again from zero at the
+ * first event of a newer serial and ignores late events of an older one.
+ * What the ring holds (pending, in flight, their ages) is not counted here:
+ * vtop reads it from the kernel at each sample.
  */
 struct vtop_queue_stats {
+	__u32 serial;			/* the owner's device serial; 0: never used */
+	__u32 dev;			/* the owner: device id and queue index */
+	__u32 queue;
+	__u32 pad;
 	__u64 kicks[VTOP_KICK_MODES];
 	__u64 pops;			/* every pop, resubmitted ones included */
 	__u64 pop_bytes;
@@ -70,7 +73,7 @@ struct vtop_queue_stats {
 
 /* What was dropped because a map or the ring buffer was full (drops map). */
 enum vtop_drop {
-	VTOP_DROP_QUEUES,		/* a queue's counters: queues map full */
+	VTOP_DROP_QUEUES,		/* a queue event whose slot is past the array */
 	VTOP_DROP_DEVICES,		/* a device: devices or dev_stats full */
 	VTOP_DROP_MSGS,			/* a message in flight: msg_inflight full */
 	VTOP_DROP_EVENTS,		/* a rare event: ring buffer full */
@@ -140,8 +143,7 @@ enum vtop_lifecycle {
 };
 
 #define VTOP_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
-VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_key) == 8, "vtop_queue_key layout");
-VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_stats) == (18 + 3 * VTOP_HIST_SLOTS) * 8,
+VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_stats) == (20 + 3 * VTOP_HIST_SLOTS) * 8,
 		   "vtop_queue_stats layout");
 VTOP_STATIC_ASSERT(sizeof(struct vtop_msg_inflight) == 16, "vtop_msg_inflight layout");
 VTOP_STATIC_ASSERT(sizeof(struct vtop_dev_stats) ==

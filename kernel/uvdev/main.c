@@ -68,14 +68,22 @@ MODULE_PARM_DESC(max_queues,
 		 "Virtqueues of all devices together, 1..16384 (default 1024)");
 
 /*
- * Protects uvdev_devices, each device's destroying flag and
- * uvdev_queues_used; held briefly, never across a destroy, which may wait
- * for the message timeout.
+ * Protects uvdev_devices, each device's destroying flag, uvdev_queues_used
+ * and uvdev_last_serial; held briefly, never across a destroy, which may
+ * wait for the message timeout.
  */
 static DEFINE_MUTEX(uvdev_devices_lock);
 static LIST_HEAD(uvdev_devices);
 static unsigned int uvdev_queues_used;
+static u32 uvdev_last_serial;
 static DEFINE_IDA(uvdev_ids);
+/*
+ * Every live device's queues hold a slot below max_queues, taken at create
+ * and given back at destroy. Queue tracepoints carry the slot and the
+ * device's serial, so a monitor keeps a queue's counters in an array
+ * indexed by slot and tells a slot's successive owners apart by serial.
+ */
+static DEFINE_IDA(uvdev_queue_slots);
 static dev_t uvdev_devt;
 static struct class *uvdev_class;
 
@@ -433,6 +441,33 @@ static struct uvdev_device *uvdev_alloc(const struct uvdev_create *req)
 	return udev;
 }
 
+static void uvdev_put_slots(struct uvdev_device *udev, u32 n)
+{
+	while (n--)
+		ida_free(&uvdev_queue_slots, udev->vqs[n].slot);
+}
+
+/* A slot for each queue and a serial; under uvdev_devices_lock. */
+static int uvdev_take_slots(struct uvdev_device *udev)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < udev->num_queues; i++) {
+		ret = ida_alloc_max(&uvdev_queue_slots, uvdev_max_queues - 1,
+				    GFP_KERNEL);
+		if (ret < 0) {
+			uvdev_put_slots(udev, i);
+			return ret;
+		}
+		udev->vqs[i].slot = ret;
+	}
+	if (!++uvdev_last_serial)
+		uvdev_last_serial = 1;
+	udev->serial = uvdev_last_serial;
+	return 0;
+}
+
 static int uvdev_create(struct uvdev_create __user *argp)
 {
 	struct uvdev_create req;
@@ -481,9 +516,12 @@ static int uvdev_create(struct uvdev_create __user *argp)
 		ret = -ENOSPC;
 		goto err_unlock;
 	}
-	ret = cdev_device_add(&udev->cdev, &udev->dev);
+	ret = uvdev_take_slots(udev);
 	if (ret)
 		goto err_unlock;
+	ret = cdev_device_add(&udev->cdev, &udev->dev);
+	if (ret)
+		goto err_slots;
 	list_add_tail(&udev->node, &uvdev_devices);
 	uvdev_queues_used += udev->num_queues;
 	mutex_unlock(&uvdev_devices_lock);
@@ -492,6 +530,8 @@ static int uvdev_create(struct uvdev_create __user *argp)
 			       udev->num_queues, udev->max_queue_size);
 	return 0;
 
+err_slots:
+	uvdev_put_slots(udev, udev->num_queues);
 err_unlock:
 	mutex_unlock(&uvdev_devices_lock);
 err_put:
@@ -513,6 +553,7 @@ static void uvdev_destroy_marked(struct uvdev_device *udev)
 	mutex_lock(&uvdev_devices_lock);
 	list_del(&udev->node);
 	uvdev_queues_used -= udev->num_queues;
+	uvdev_put_slots(udev, udev->num_queues);
 	mutex_unlock(&uvdev_devices_lock);
 	put_device(&udev->dev);
 }
@@ -572,6 +613,7 @@ static long uvdev_queue_state(struct uvdev_queue_state __user *argp)
 
 	uvdev_vq_state(&found->vqs[array_index_nospec(st.queue, found->num_queues)],
 		       &st);
+	st.serial = found->serial;
 	if (uvdev_is_broken(found))
 		st.flags |= UVDEV_QUEUE_BROKEN;
 	if (READ_ONCE(found->backend))

@@ -8,6 +8,13 @@
  * programs read them straight from the raw tracepoint context without the
  * module's types. Times are ktime_get_ns() differences; the enums are in
  * uapi/uvdev_trace.h.
+ *
+ * Queue events (kick, pop, push, IRQ inject and deliver) also carry the
+ * queue's "slot" among all devices' queues (below the module's max_queues)
+ * and its device's "serial" (never reused), so a monitor can keep per-queue
+ * counters in an array indexed by slot instead of a hash: see
+ * struct uvdev_queue_state in uapi/uvdev.h. Config interrupts have slot
+ * UVDEV_TRACE_SLOT_NONE.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM uvdev
@@ -185,22 +192,28 @@ DEFINE_EVENT(uvdev_msg_end, uvdev_msg_done,
 /* ---- kick --------------------------------------------------------------- */
 
 DECLARE_EVENT_CLASS(uvdev_queue_kick,
-	TP_PROTO(u32 dev, u32 queue, u32 avail_idx, u32 mode),
-	TP_ARGS(dev, queue, avail_idx, mode),
+	TP_PROTO(u32 dev, u32 queue, u32 avail_idx, u32 mode, u32 slot,
+		 u32 serial),
+	TP_ARGS(dev, queue, avail_idx, mode, slot, serial),
 	TP_STRUCT__entry(
 		__field(u32, dev)
 		__field(u32, queue)
 		__field(u32, avail_idx)
 		__field(u32, mode)
+		__field(u32, slot)
+		__field(u32, serial)
 	),
 	TP_fast_assign(
 		__entry->dev = dev;
 		__entry->queue = queue;
 		__entry->avail_idx = avail_idx;
 		__entry->mode = mode;
+		__entry->slot = slot;
+		__entry->serial = serial;
 	),
-	TP_printk("dev=%u queue=%u avail_idx=%u mode=%s", __entry->dev,
-		  __entry->queue, __entry->avail_idx,
+	TP_printk("dev=%u queue=%u slot=%u serial=%u avail_idx=%u mode=%s",
+		  __entry->dev, __entry->queue, __entry->slot, __entry->serial,
+		  __entry->avail_idx,
 		  __print_symbolic(__entry->mode,
 				   { UVDEV_TRACE_KICK_EVENTFD, "eventfd" },
 				   { UVDEV_TRACE_KICK_DEFERRED, "deferred" },
@@ -208,8 +221,9 @@ DECLARE_EVENT_CLASS(uvdev_queue_kick,
 );
 
 DEFINE_EVENT(uvdev_queue_kick, uvdev_kick,
-	TP_PROTO(u32 dev, u32 queue, u32 avail_idx, u32 mode),
-	TP_ARGS(dev, queue, avail_idx, mode)
+	TP_PROTO(u32 dev, u32 queue, u32 avail_idx, u32 mode, u32 slot,
+		 u32 serial),
+	TP_ARGS(dev, queue, avail_idx, mode, slot, serial)
 );
 
 /* ---- ring service ------------------------------------------------------- */
@@ -221,8 +235,9 @@ DEFINE_EVENT(uvdev_queue_kick, uvdev_kick,
  */
 DECLARE_EVENT_CLASS(uvdev_ring_give,
 	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 service_ns,
-		 u32 inflight, u32 result),
-	TP_ARGS(dev, queue, head_idx, bytes, service_ns, inflight, result),
+		 u32 inflight, u32 result, u32 slot, u32 serial),
+	TP_ARGS(dev, queue, head_idx, bytes, service_ns, inflight, result,
+		slot, serial),
 	TP_STRUCT__entry(
 		__field(u32, dev)
 		__field(u32, queue)
@@ -231,6 +246,8 @@ DECLARE_EVENT_CLASS(uvdev_ring_give,
 		__field(u64, service_ns)
 		__field(u32, inflight)
 		__field(u32, result)
+		__field(u32, slot)
+		__field(u32, serial)
 	),
 	TP_fast_assign(
 		__entry->dev = dev;
@@ -240,9 +257,12 @@ DECLARE_EVENT_CLASS(uvdev_ring_give,
 		__entry->service_ns = service_ns;
 		__entry->inflight = inflight;
 		__entry->result = result;
+		__entry->slot = slot;
+		__entry->serial = serial;
 	),
-	TP_printk("dev=%u queue=%u head=%u bytes=%u service_ns=%llu inflight=%u result=%s",
-		  __entry->dev, __entry->queue, __entry->head, __entry->bytes,
+	TP_printk("dev=%u queue=%u slot=%u serial=%u head=%u bytes=%u service_ns=%llu inflight=%u result=%s",
+		  __entry->dev, __entry->queue, __entry->slot, __entry->serial,
+		  __entry->head, __entry->bytes,
 		  __entry->service_ns, __entry->inflight,
 		  __print_symbolic(__entry->result,
 				   { UVDEV_TRACE_PUSH_OK, "ok" },
@@ -259,9 +279,10 @@ DECLARE_EVENT_CLASS(uvdev_ring_give,
  */
 DECLARE_EVENT_CLASS(uvdev_ring_take,
 	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 wait_ns,
-		 u32 pending, u32 inflight, u32 resubmitted),
+		 u32 pending, u32 inflight, u32 resubmitted, u32 slot,
+		 u32 serial),
 	TP_ARGS(dev, queue, head_idx, bytes, wait_ns, pending, inflight,
-		resubmitted),
+		resubmitted, slot, serial),
 	TP_STRUCT__entry(
 		__field(u32, dev)
 		__field(u32, queue)
@@ -271,6 +292,8 @@ DECLARE_EVENT_CLASS(uvdev_ring_take,
 		__field(u32, pending)
 		__field(u32, inflight)
 		__field(u32, resubmitted)
+		__field(u32, slot)
+		__field(u32, serial)
 	),
 	TP_fast_assign(
 		__entry->dev = dev;
@@ -281,64 +304,80 @@ DECLARE_EVENT_CLASS(uvdev_ring_take,
 		__entry->pending = pending;
 		__entry->inflight = inflight;
 		__entry->resubmitted = resubmitted;
+		__entry->slot = slot;
+		__entry->serial = serial;
 	),
-	TP_printk("dev=%u queue=%u head=%u bytes=%u wait_ns=%llu pending=%u inflight=%u resubmitted=%u",
-		  __entry->dev, __entry->queue, __entry->head, __entry->bytes,
+	TP_printk("dev=%u queue=%u slot=%u serial=%u head=%u bytes=%u wait_ns=%llu pending=%u inflight=%u resubmitted=%u",
+		  __entry->dev, __entry->queue, __entry->slot, __entry->serial,
+		  __entry->head, __entry->bytes,
 		  __entry->wait_ns, __entry->pending, __entry->inflight,
 		  __entry->resubmitted)
 );
 
 DEFINE_EVENT(uvdev_ring_take, uvdev_vq_pop,
 	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 wait_ns,
-		 u32 pending, u32 inflight, u32 resubmitted),
+		 u32 pending, u32 inflight, u32 resubmitted, u32 slot,
+		 u32 serial),
 	TP_ARGS(dev, queue, head_idx, bytes, wait_ns, pending, inflight,
-		resubmitted)
+		resubmitted, slot, serial)
 );
 
 DEFINE_EVENT(uvdev_ring_give, uvdev_vq_push,
 	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 bytes, u64 service_ns,
-		 u32 inflight, u32 result),
-	TP_ARGS(dev, queue, head_idx, bytes, service_ns, inflight, result)
+		 u32 inflight, u32 result, u32 slot, u32 serial),
+	TP_ARGS(dev, queue, head_idx, bytes, service_ns, inflight, result,
+		slot, serial)
 );
 
 /* ---- IRQ inject --------------------------------------------------------- */
 
 DECLARE_EVENT_CLASS(uvdev_irq_request,
-	TP_PROTO(u32 dev, u32 queue),
-	TP_ARGS(dev, queue),
+	TP_PROTO(u32 dev, u32 queue, u32 slot, u32 serial),
+	TP_ARGS(dev, queue, slot, serial),
 	TP_STRUCT__entry(
 		__field(u32, dev)
 		__field(u32, queue)
+		__field(u32, slot)
+		__field(u32, serial)
 	),
 	TP_fast_assign(
 		__entry->dev = dev;
 		__entry->queue = queue;
+		__entry->slot = slot;
+		__entry->serial = serial;
 	),
-	TP_printk("dev=%u queue=%d", __entry->dev, (int)__entry->queue)
+	TP_printk("dev=%u queue=%d slot=%d serial=%u", __entry->dev,
+		  (int)__entry->queue, (int)__entry->slot, __entry->serial)
 );
 
 DEFINE_EVENT(uvdev_irq_request, uvdev_irq_inject,
-	TP_PROTO(u32 dev, u32 queue),
-	TP_ARGS(dev, queue)
+	TP_PROTO(u32 dev, u32 queue, u32 slot, u32 serial),
+	TP_ARGS(dev, queue, slot, serial)
 );
 
 DECLARE_EVENT_CLASS(uvdev_irq_result,
-	TP_PROTO(u32 dev, u32 queue, u64 latency_ns, u32 outcome),
-	TP_ARGS(dev, queue, latency_ns, outcome),
+	TP_PROTO(u32 dev, u32 queue, u64 latency_ns, u32 outcome, u32 slot,
+		 u32 serial),
+	TP_ARGS(dev, queue, latency_ns, outcome, slot, serial),
 	TP_STRUCT__entry(
 		__field(u32, dev)
 		__field(u32, queue)
 		__field(u64, latency_ns)
 		__field(u32, outcome)
+		__field(u32, slot)
+		__field(u32, serial)
 	),
 	TP_fast_assign(
 		__entry->dev = dev;
 		__entry->queue = queue;
 		__entry->latency_ns = latency_ns;
 		__entry->outcome = outcome;
+		__entry->slot = slot;
+		__entry->serial = serial;
 	),
-	TP_printk("dev=%u queue=%d latency_ns=%llu outcome=%s", __entry->dev,
-		  (int)__entry->queue, __entry->latency_ns,
+	TP_printk("dev=%u queue=%d slot=%d serial=%u latency_ns=%llu outcome=%s",
+		  __entry->dev, (int)__entry->queue, (int)__entry->slot,
+		  __entry->serial, __entry->latency_ns,
 		  __print_symbolic(__entry->outcome,
 				   { UVDEV_TRACE_IRQ_HANDLED, "handled" },
 				   { UVDEV_TRACE_IRQ_SPURIOUS, "spurious" },
@@ -346,8 +385,9 @@ DECLARE_EVENT_CLASS(uvdev_irq_result,
 );
 
 DEFINE_EVENT(uvdev_irq_result, uvdev_irq_deliver,
-	TP_PROTO(u32 dev, u32 queue, u64 latency_ns, u32 outcome),
-	TP_ARGS(dev, queue, latency_ns, outcome)
+	TP_PROTO(u32 dev, u32 queue, u64 latency_ns, u32 outcome, u32 slot,
+		 u32 serial),
+	TP_ARGS(dev, queue, latency_ns, outcome, slot, serial)
 );
 
 #endif /* _UVDEV_TRACE_H */

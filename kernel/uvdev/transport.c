@@ -215,7 +215,8 @@ static void uvdev_config_irq_work(struct work_struct *work)
 	if (smp_load_acquire(&udev->vdev_initialised))
 		virtio_config_changed(&udev->vdev);
 	trace_uvdev_irq_deliver(udev->id, UVDEV_TRACE_QUEUE_CONFIG,
-				ktime_get_ns() - start, UVDEV_TRACE_IRQ_HANDLED);
+				ktime_get_ns() - start, UVDEV_TRACE_IRQ_HANDLED,
+				UVDEV_TRACE_SLOT_NONE, udev->serial);
 }
 
 static long uvdev_get_config_ioctl(struct uvdev_device *udev,
@@ -267,7 +268,8 @@ long uvdev_config_ioctl(struct uvdev_device *udev, unsigned int cmd,
 	kfree(data);
 
 	if (req.flags & UVDEV_CONFIG_F_IRQ) {
-		trace_uvdev_irq_inject(udev->id, UVDEV_TRACE_QUEUE_CONFIG);
+		trace_uvdev_irq_inject(udev->id, UVDEV_TRACE_QUEUE_CONFIG,
+				       UVDEV_TRACE_SLOT_NONE, udev->serial);
 		/* Refused once the device is dead: its driver is gone. */
 		uvdev_queue_work(udev, &udev->config_irq_work);
 	}

@@ -41,6 +41,7 @@ struct uvdev_kick_stamp {
 struct uvdev_vq {
 	struct uvdev_device *udev;
 	u32 index;
+	u32 slot;			/* among all devices' queues; see main.c */
 	bool receive;			/* buffers wait for device-initiated data */
 
 	/*
@@ -104,6 +105,7 @@ struct uvdev_device {
 	bool destroying;		/* under uvdev_devices_lock */
 
 	u32 id;				/* stable id, the "dev" of every tracepoint */
+	u32 serial;			/* never reused; the "serial" of queue tracepoints */
 	char name[UVDEV_NAME_MAX];
 	u32 device_id;
 	u32 vendor_id;

@@ -102,7 +102,8 @@ static bool uvdev_vq_notify(struct virtqueue *vq)
 		}
 	}
 	spin_unlock_irqrestore(&uq->kick_lock, flags);
-	trace_uvdev_kick(uq->udev->id, uq->index, avail, mode);
+	trace_uvdev_kick(uq->udev->id, uq->index, avail, mode, uq->slot,
+			 uq->udev->serial);
 	/* A broken device fails what the driver adds, whenever it adds it. */
 	if (unlikely(uvdev_is_broken(uq->udev)) && !uq->receive)
 		uvdev_queue_work(uq->udev, &uq->udev->fail_work);
@@ -150,7 +151,8 @@ static void uvdev_vq_interrupt(struct uvdev_vq *uq)
 	u16 avail_flags;
 
 	lockdep_assert_held(&uq->lock);
-	trace_uvdev_irq_inject(uq->udev->id, uq->index);
+	trace_uvdev_irq_inject(uq->udev->id, uq->index, uq->slot,
+			       uq->udev->serial);
 	/* What was published so far is the driver's now, or is suppressed. */
 	atomic64_set(&uq->unnotified_ns, 0);
 	/* Pairs with the driver's barrier after it sets NO_INTERRUPT. */
@@ -170,7 +172,8 @@ static void uvdev_vq_interrupt(struct uvdev_vq *uq)
 					       UVDEV_TRACE_IRQ_SPURIOUS;
 	}
 	trace_uvdev_irq_deliver(uq->udev->id, uq->index,
-				ktime_get_ns() - start, outcome);
+				ktime_get_ns() - start, outcome, uq->slot,
+				uq->udev->serial);
 }
 
 /* No interrupt callback runs on @uq after this returns. */
@@ -434,7 +437,8 @@ static int uvdev_vq_pop_one(struct uvdev_vq *uq, struct uvdev_vq_elem *elem)
 	trace_uvdev_vq_pop(uq->udev->id, uq->index, head,
 			   elem->out_bytes + elem->in_bytes, wait,
 			   (u16)(avail - uq->last_avail),
-			   uq->ninflight + uq->nresubmit, !fresh);
+			   uq->ninflight + uq->nresubmit, !fresh, uq->slot,
+			   uq->udev->serial);
 	return 1;
 }
 
@@ -745,7 +749,7 @@ static void uvdev_vq_complete(struct uvdev_vq *uq, u16 head, u32 len, u64 now,
 	uq->ninflight--;
 	trace_uvdev_vq_push(uq->udev->id, uq->index, head, len,
 			    now - inf->pop_ns, uq->ninflight + uq->nresubmit,
-			    result);
+			    result, uq->slot, uq->udev->serial);
 }
 
 /*
@@ -956,6 +960,7 @@ void uvdev_vq_state(struct uvdev_vq *uq, struct uvdev_queue_state *st)
 {
 	mutex_lock(&uq->lock);
 	st->size = uq->num;
+	st->slot = uq->slot;
 	if (uq->receive)
 		st->flags |= UVDEV_QUEUE_RECEIVE;
 	if (uq->ready) {

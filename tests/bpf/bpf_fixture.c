@@ -184,16 +184,45 @@ static struct fx_run run(struct fx *fx, struct bpf_program *prog,
 	})
 
 
+uint32_t fx_slot(struct fx *fx, uint32_t dev, uint32_t queue)
+{
+	uint32_t i;
+
+	if (queue == UVDEV_TRACE_QUEUE_CONFIG)
+		return UVDEV_TRACE_SLOT_NONE;
+	for (i = 0; i < fx->nslots; i++)
+		if (fx->slots[i].dev == dev && fx->slots[i].queue == queue)
+			return i;
+	assert_true(fx->nslots < ARRAY_SIZE(fx->slots));
+	fx->slots[fx->nslots] = (struct vtop_owner){ .dev = dev, .queue = queue };
+	return fx->nslots++;
+}
+
+uint32_t fx_serial(struct fx *fx, uint32_t dev)
+{
+	assert_in_range(dev, 0, VTOP_MAX_DEVICES);
+	if (!fx->serial[dev])
+		fx->serial[dev] = ++fx->last_serial;
+	return fx->serial[dev];
+}
+
 struct fx_run fx_dev_create(struct fx *fx, uint32_t dev, uint32_t device_id,
 			    uint32_t num_queues, uint32_t max_queue_size)
 {
+	if (dev <= VTOP_MAX_DEVICES)
+		fx->serial[dev] = ++fx->last_serial;
 	return RUN(fx, uvdev_dev_create, dev, 0, device_id, num_queues, max_queue_size);
 }
 
 struct fx_run fx_dev_destroy(struct fx *fx, uint32_t dev, uint32_t device_id,
 			     uint32_t num_queues, uint32_t max_queue_size)
 {
-	return RUN(fx, uvdev_dev_destroy, dev, 0, device_id, num_queues, max_queue_size);
+	struct fx_run r = RUN(fx, uvdev_dev_destroy, dev, 0, device_id, num_queues,
+			      max_queue_size);
+
+	if (dev <= VTOP_MAX_DEVICES)
+		fx->serial[dev] = 0;
+	return r;
 }
 
 struct fx_run fx_status(struct fx *fx, uint32_t dev, uint32_t old_status,
@@ -224,10 +253,16 @@ struct fx_run fx_msg_done(struct fx *fx, uint32_t dev, uint32_t id, uint32_t typ
 	return RUN(fx, uvdev_msg_done, dev, id, type, result, latency_ns);
 }
 
-struct fx_run fx_kick(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t mode)
+struct fx_run fx_kick_as(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t mode,
+			 uint32_t slot, uint32_t serial)
 {
 	/* The avail index is traced for humans; the program ignores it. */
-	return RUN(fx, uvdev_kick, dev, queue, 0x1234, mode);
+	return RUN(fx, uvdev_kick, dev, queue, 0x1234, mode, slot, serial);
+}
+
+struct fx_run fx_kick(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t mode)
+{
+	return fx_kick_as(fx, dev, queue, mode, fx_slot(fx, dev, queue), fx_serial(fx, dev));
 }
 
 struct fx_run fx_vq_pop(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head,
@@ -235,7 +270,7 @@ struct fx_run fx_vq_pop(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t he
 			uint32_t inflight, uint32_t resubmitted)
 {
 	return RUN(fx, uvdev_vq_pop, dev, queue, head, bytes, wait_ns, pending,
-			inflight, resubmitted);
+			inflight, resubmitted, fx_slot(fx, dev, queue), fx_serial(fx, dev));
 }
 
 struct fx_run fx_vq_push(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head,
@@ -243,18 +278,20 @@ struct fx_run fx_vq_push(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t h
 			 uint32_t result)
 {
 	return RUN(fx, uvdev_vq_push, dev, queue, head, bytes, service_ns,
-			inflight, result);
+			inflight, result, fx_slot(fx, dev, queue), fx_serial(fx, dev));
 }
 
 struct fx_run fx_irq_inject(struct fx *fx, uint32_t dev, uint32_t queue)
 {
-	return RUN(fx, uvdev_irq_inject, dev, queue);
+	return RUN(fx, uvdev_irq_inject, dev, queue, fx_slot(fx, dev, queue),
+		   fx_serial(fx, dev));
 }
 
 struct fx_run fx_irq_deliver(struct fx *fx, uint32_t dev, uint32_t queue,
 			     uint64_t latency_ns, uint32_t outcome)
 {
-	return RUN(fx, uvdev_irq_deliver, dev, queue, latency_ns, outcome);
+	return RUN(fx, uvdev_irq_deliver, dev, queue, latency_ns, outcome,
+		   fx_slot(fx, dev, queue), fx_serial(fx, dev));
 }
 
 /* ---- maps --------------------------------------------------------------- */
@@ -330,9 +367,38 @@ static void percpu_read(struct bpf_map *map, const void *key, int cpu, void *out
 	free(vals);
 }
 
-static struct vtop_queue_key qkey(uint32_t dev, uint32_t queue)
+/*
+ * Every CPU's copy of the queues array at @slot, into a new array the
+ * caller frees; NULL if the slot is past the array.
+ */
+static struct vtop_queue_stats *queue_copies(struct fx *fx, uint32_t slot)
 {
-	return (struct vtop_queue_key){ .dev = dev, .queue = queue };
+	struct bpf_map *map = fx->skel->maps.queues;
+	struct vtop_queue_stats *v;
+	int ncpu = libbpf_num_possible_cpus();
+
+	assert_true(ncpu > 0);
+	assert_int_equal(bpf_map__value_size(map), sizeof(*v));
+	v = calloc(ncpu, sizeof(*v));
+	assert_non_null(v);
+	if (lookup(map, &slot, v)) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* Does some CPU's copy at @slot belong to @serial (not 0)? */
+static bool slot_has(struct fx *fx, uint32_t slot, uint32_t serial)
+{
+	struct vtop_queue_stats *v = queue_copies(fx, slot);
+	int c, ncpu = libbpf_num_possible_cpus();
+	bool found = false;
+
+	for (c = 0; v && serial && c < ncpu && !found; c++)
+		found = v[c].serial == serial;
+	free(v);
+	return found;
 }
 
 static struct vtop_msg_key mkey(uint32_t dev, uint32_t id)
@@ -345,13 +411,38 @@ struct vtop_queue_stats fx_queue_stats(struct fx *fx, uint32_t dev, uint32_t que
 	return fx_queue_stats_cpu(fx, dev, queue, -1);
 }
 
+/*
+ * As vtop reads them: the sum of the CPUs whose copy has the device's
+ * current serial, with the owner fields cleared. Asserts one CPU has it.
+ */
 struct vtop_queue_stats fx_queue_stats_cpu(struct fx *fx, uint32_t dev,
 					   uint32_t queue, int cpu)
 {
-	struct vtop_queue_key key = qkey(dev, queue);
-	struct vtop_queue_stats s;
+	uint32_t slot = fx_slot(fx, dev, queue), serial = fx->serial[dev];
+	struct vtop_queue_stats s, *v;
+	size_t words = sizeof(s) / sizeof(uint64_t), i;
+	int c, ncpu = libbpf_num_possible_cpus();
+	uint64_t *sum = (uint64_t *)&s;
 
-	percpu_read(fx->skel->maps.queues, &key, cpu, &s, sizeof(s));
+	if (!slot_has(fx, slot, serial)) {
+		print_error("no counters of dev %u queue %u (slot %u serial %u)\n", dev,
+			    queue, slot, serial);
+		fail();
+	}
+	assert_true(cpu < ncpu);
+	v = queue_copies(fx, slot);
+	assert_non_null(v);
+	memset(&s, 0, sizeof(s));
+	for (c = 0; c < ncpu; c++) {
+		if ((cpu >= 0 && c != cpu) || v[c].serial != serial)
+			continue;
+		assert_int_equal(v[c].dev, dev);
+		assert_int_equal(v[c].queue, queue);
+		for (i = 0; i < words; i++)
+			sum[i] += ((const uint64_t *)&v[c])[i];
+	}
+	free(v);
+	s.serial = s.dev = s.queue = s.pad = 0;
 	return s;
 }
 
@@ -400,9 +491,23 @@ uint64_t fx_drops(struct fx *fx, enum vtop_drop kind)
 
 bool fx_has_queue(struct fx *fx, uint32_t dev, uint32_t queue)
 {
-	struct vtop_queue_key key = qkey(dev, queue);
+	uint32_t slot;
 
-	return has(fx->skel->maps.queues, &key);
+	for (slot = 0; slot < fx->nslots; slot++)
+		if (fx->slots[slot].dev == dev && fx->slots[slot].queue == queue)
+			return dev <= VTOP_MAX_DEVICES &&
+			       slot_has(fx, slot, fx->serial[dev]);
+	return false;
+}
+
+unsigned int fx_queue_entries(struct fx *fx)
+{
+	unsigned int n = 0;
+	uint32_t slot;
+
+	for (slot = 0; slot < fx->nslots; slot++)
+		n += fx_has_queue(fx, fx->slots[slot].dev, fx->slots[slot].queue);
+	return n;
 }
 
 bool fx_has_dev_stats(struct fx *fx, uint32_t dev)
@@ -472,6 +577,8 @@ struct field {
 	  sizeof(((type *)0)->member) / sizeof(uint64_t) }
 
 static const struct field queue_stats_fields[] = {
+	/* serial, dev, queue, pad: cleared by fx_queue_stats(), so 0. */
+	{ "owner", 0, offsetof(struct vtop_queue_stats, kicks) / sizeof(uint64_t) },
 	FIELD(struct vtop_queue_stats, kicks),
 	FIELD(struct vtop_queue_stats, pops),
 	FIELD(struct vtop_queue_stats, pop_bytes),

@@ -54,6 +54,12 @@ struct fx {
 	size_t nev;			/* events read from the ring, not taken yet */
 	size_t lost;			/* events read beyond FX_MAX_EVENTS */
 	uint64_t drops[VTOP_DROP_KINDS];	/* drops the test expects so far */
+	/* Each device id's serial now (0: none yet); see fx_slot(). */
+	uint32_t serial[VTOP_MAX_DEVICES + 1];
+	uint32_t last_serial;
+	/* The (dev, queue) each slot was given to, in order. */
+	struct vtop_owner { uint32_t dev, queue; } slots[VTOP_MAX_QUEUES + VTOP_MAX_DEV_QUEUES];
+	uint32_t nslots;
 };
 
 /*
@@ -91,7 +97,18 @@ int fx_setup_debug_loops(void **state);
  * asserts the run succeeded with return value 0 and returns its window.
  * dev_create and dev_destroy pass 0 as the name: no kernel string on the
  * host.
+ *
+ * Queue events get the slot and serial the module would give: the fixture
+ * stands in for its allocators with a slot per (dev, queue), the next one
+ * at its first event and the same one ever after (fx_slot()), and a serial
+ * per device id, new at each fx_dev_create() (or at the first event of a
+ * device never created) and forgotten at fx_dev_destroy(). fx_kick_as()
+ * crafts both.
  */
+uint32_t fx_slot(struct fx *fx, uint32_t dev, uint32_t queue);
+uint32_t fx_serial(struct fx *fx, uint32_t dev);
+struct fx_run fx_kick_as(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t mode,
+			 uint32_t slot, uint32_t serial);
 struct fx_run fx_dev_create(struct fx *fx, uint32_t dev, uint32_t device_id,
 			    uint32_t num_queues, uint32_t max_queue_size);
 struct fx_run fx_dev_destroy(struct fx *fx, uint32_t dev, uint32_t device_id,
@@ -137,6 +154,8 @@ bool fx_has_dev_stats(struct fx *fx, uint32_t dev);
 bool fx_has_dev(struct fx *fx, uint32_t dev);
 bool fx_has_msg(struct fx *fx, uint32_t dev, uint32_t id);
 
+/* Slots of the queues array with counters of a device's current serial. */
+unsigned int fx_queue_entries(struct fx *fx);
 /* Entries in a map, whatever their keys. */
 unsigned int fx_count(struct bpf_map *map);
 

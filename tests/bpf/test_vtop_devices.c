@@ -47,7 +47,7 @@ static void dev_create_records_device(void **state)
 	assert_int_equal(fx_count(fx->skel->maps.devices), 1);
 	/* Counters and queues come with traffic, not with the device. */
 	assert_int_equal(fx_count(fx->skel->maps.dev_stats), 0);
-	assert_int_equal(fx_count(fx->skel->maps.queues), 0);
+	assert_int_equal(fx_queue_entries(fx), 0);
 
 	r = fx_dev_create(fx, OTHER, 4, 1, 1024);
 	fx_expect_event(fx, r, VTOP_EV_DEV_CREATE, OTHER, 0, 4, 1);
@@ -135,7 +135,7 @@ static void dev_destroy_forgets_device(void **state)
 
 	populate(fx, DEV, 4);
 	populate(fx, OTHER, 2);
-	assert_int_equal(fx_count(fx->skel->maps.queues), 6);
+	assert_int_equal(fx_queue_entries(fx), 6);
 	assert_int_equal(fx_count(fx->skel->maps.msg_inflight), 4);
 
 	r = fx_dev_destroy(fx, DEV, 2, 4, 256);
@@ -144,7 +144,7 @@ static void dev_destroy_forgets_device(void **state)
 	assert_device_intact(fx, OTHER, 2);
 	assert_int_equal(fx_count(fx->skel->maps.devices), 1);
 	assert_int_equal(fx_count(fx->skel->maps.dev_stats), 1);
-	assert_int_equal(fx_count(fx->skel->maps.queues), 2);
+	assert_int_equal(fx_queue_entries(fx), 2);
 	assert_int_equal(fx_count(fx->skel->maps.msg_inflight), 2);
 	assert_int_equal(fx_lifecycle(fx, VTOP_LC_DEV_CREATE), 2);
 	assert_int_equal(fx_lifecycle(fx, VTOP_LC_DEV_DESTROY), 1);
@@ -154,61 +154,80 @@ static void dev_destroy_forgets_device(void **state)
 	assert_device_gone(fx, OTHER, 2);
 	assert_int_equal(fx_count(fx->skel->maps.devices), 0);
 	assert_int_equal(fx_count(fx->skel->maps.dev_stats), 0);
-	assert_int_equal(fx_count(fx->skel->maps.queues), 0);
+	assert_int_equal(fx_queue_entries(fx), 0);
 	assert_int_equal(fx_count(fx->skel->maps.msg_inflight), 0);
 	assert_int_equal(fx_lifecycle(fx, VTOP_LC_DEV_DESTROY), 2);
 }
 
-static void dev_destroy_reaches_last_queue(void **state)
+static void slot_reuse_starts_from_zero(void **state)
 {
 	struct fx *fx = *state;
-	uint32_t q;
+	int cpus[2];
+	struct vtop_queue_stats s;
 
-	/* UVDEV_MAX_QUEUES: the last queue is 63; every one has counters. */
-	fx_dev_create(fx, DEV, 2, VTOP_MAX_DEV_QUEUES, 256);
-	for (q = 0; q < VTOP_MAX_DEV_QUEUES; q++)
-		fx_kick(fx, DEV, q, UVDEV_TRACE_KICK_EVENTFD);
-	fx_vq_pop(fx, DEV, 63, 0, 64, 100, 0, 1, 0);
-	fx_kick(fx, OTHER, 63, UVDEV_TRACE_KICK_EVENTFD);
-	assert_int_equal(fx_count(fx->skel->maps.queues), VTOP_MAX_DEV_QUEUES + 1);
+	/* The old owner counted on one CPU, the new one counts on another. */
+	if (fx_online_cpus(cpus, 2) < 2)
+		skip();
+	fx_on_cpu(fx, cpus[0]);
+	populate(fx, DEV, 2);
+	fx_dev_destroy(fx, DEV, 2, 2, 256);
+	fx_drain_events(fx);
+	assert_false(fx_has_queue(fx, DEV, 0));
 
-	fx_dev_destroy(fx, DEV, 2, VTOP_MAX_DEV_QUEUES, 256);
-	assert_device_gone(fx, DEV, VTOP_MAX_DEV_QUEUES);
-	assert_true(fx_has_queue(fx, OTHER, 63));
-	assert_int_equal(fx_count(fx->skel->maps.queues), 1);
+	/* A new device gets the same id and, here, the same slots. */
+	fx_dev_create(fx, DEV, 2, 2, 256);
+	fx_drain_events(fx);
+	fx_on_cpu(fx, cpus[1]);
+	fx_kick(fx, DEV, 0, UVDEV_TRACE_KICK_DROPPED);
+	s = fx_queue_stats(fx, DEV, 0);
+	fx_assert_queue_stats(&s, &(struct vtop_queue_stats){ .kicks = { 0, 0, 1 } });
+
+	/* On the old owner's CPU, the new owner's first event starts over. */
+	fx_on_cpu(fx, cpus[0]);
+	fx_vq_pop(fx, DEV, 0, 7, 512, 1000, 0, 1, 0);
+	s = fx_queue_stats(fx, DEV, 0);
+	fx_assert_queue_stats(&s, &(struct vtop_queue_stats){
+		.kicks = { 0, 0, 1 }, .pops = 1, .pop_bytes = 512, .wait_sum_ns = 1000,
+		.wait_hist = { [9] = 1 },
+	});
+	assert_false(fx_has_queue(fx, DEV, 1));
 }
 
-static void dev_destroy_removes_queues_below_num_queues(void **state)
+static void late_event_of_older_owner_is_ignored(void **state)
 {
 	struct fx *fx = *state;
+	uint32_t slot = fx_slot(fx, DEV, 3);
+	struct vtop_queue_stats s;
 
-	/*
-	 * Queues 0..num_queues-1 go; the module has no others, so crafted
-	 * ones at and above num_queues (and at 64, past the module's last)
-	 * show the bound.
-	 */
-	fx_kick(fx, DEV, 0, UVDEV_TRACE_KICK_EVENTFD);
-	fx_kick(fx, DEV, 1, UVDEV_TRACE_KICK_EVENTFD);
-	fx_kick(fx, DEV, 2, UVDEV_TRACE_KICK_EVENTFD);
-	fx_kick(fx, DEV, 63, UVDEV_TRACE_KICK_EVENTFD);
-	fx_kick(fx, DEV, 64, UVDEV_TRACE_KICK_EVENTFD);
+	fx->serial[DEV] = 5;
+	fx_kick_as(fx, DEV, 3, UVDEV_TRACE_KICK_EVENTFD, slot, 5);
+	/* A device destroyed before serial 5 was created traces once more. */
+	fx_kick_as(fx, DEV, 3, UVDEV_TRACE_KICK_DEFERRED, slot, 4);
+	s = fx_queue_stats(fx, DEV, 3);
+	fx_assert_queue_stats(&s, &(struct vtop_queue_stats){ .kicks = { 1 } });
+	assert_int_equal(fx_queue_entries(fx), 1);
+}
 
-	fx_dev_destroy(fx, DEV, 2, 0, 256);
-	assert_int_equal(fx_count(fx->skel->maps.queues), 5);
+static void serial_wraps(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t slot = fx_slot(fx, DEV, 0);
+	struct vtop_queue_stats s;
 
-	fx_dev_destroy(fx, DEV, 2, 2, 256);
-	assert_false(fx_has_queue(fx, DEV, 0));
-	assert_false(fx_has_queue(fx, DEV, 1));
-	assert_true(fx_has_queue(fx, DEV, 2));
-	assert_int_equal(fx_count(fx->skel->maps.queues), 3);
+	fx->serial[DEV] = UINT32_MAX;
+	fx_kick_as(fx, DEV, 0, UVDEV_TRACE_KICK_EVENTFD, slot, UINT32_MAX);
+	fx_kick_as(fx, DEV, 0, UVDEV_TRACE_KICK_EVENTFD, slot, UINT32_MAX);
+	s = fx_queue_stats(fx, DEV, 0);
+	fx_assert_queue_stats(&s, &(struct vtop_queue_stats){ .kicks = { 2 } });
 
-	/* A queue count beyond the module's stops at its last queue. */
-	fx_dev_destroy(fx, DEV, 2, UINT32_MAX, 256);
-	assert_false(fx_has_queue(fx, DEV, 2));
-	assert_false(fx_has_queue(fx, DEV, 63));
-	assert_true(fx_has_queue(fx, DEV, 64));
-	assert_int_equal(fx_count(fx->skel->maps.queues), 1);
-	assert_int_equal(fx_lifecycle(fx, VTOP_LC_DEV_DESTROY), 3);
+	/* Serial 1 comes after 2^32 - 1 (the module skips 0): newer. */
+	fx->serial[DEV] = 1;
+	fx_kick_as(fx, DEV, 0, UVDEV_TRACE_KICK_DEFERRED, slot, 1);
+	s = fx_queue_stats(fx, DEV, 0);
+	fx_assert_queue_stats(&s, &(struct vtop_queue_stats){ .kicks = { 0, 1 } });
+	fx_kick_as(fx, DEV, 0, UVDEV_TRACE_KICK_EVENTFD, slot, UINT32_MAX);
+	s = fx_queue_stats(fx, DEV, 0);
+	fx_assert_queue_stats(&s, &(struct vtop_queue_stats){ .kicks = { 0, 1 } });
 }
 
 static void dev_destroy_of_unknown_device(void **state)
@@ -323,7 +342,7 @@ static void dev_broken_marks_device(void **state)
 	/* Nothing is counted for it. */
 	assert_int_equal(fx_count(fx->skel->maps.dev_stats), 1);
 	assert_int_equal(fx_dev_stats(fx, DEV).status_changes, 1);
-	assert_int_equal(fx_count(fx->skel->maps.queues), 0);
+	assert_int_equal(fx_queue_entries(fx), 0);
 }
 
 static void dev_broken_each_reason(void **state)
@@ -386,7 +405,7 @@ static void vq_setup_emits_only(void **state)
 	fx_expect_event(fx, r, VTOP_EV_VQ_SETUP, UINT32_MAX, UINT32_MAX, UINT32_MAX,
 			UINT32_MAX);
 	/* Queues are counters of traffic: setting one up makes none. */
-	assert_int_equal(fx_count(fx->skel->maps.queues), 0);
+	assert_int_equal(fx_queue_entries(fx), 0);
 	assert_int_equal(fx_count(fx->skel->maps.devices), 0);
 	assert_int_equal(fx_count(fx->skel->maps.dev_stats), 0);
 
@@ -575,8 +594,9 @@ int main(void)
 		FX_TEST(dev_create_records_device),
 		FX_TEST(dev_create_again_starts_afresh),
 		FX_TEST(dev_destroy_forgets_device),
-		FX_TEST(dev_destroy_reaches_last_queue),
-		FX_TEST(dev_destroy_removes_queues_below_num_queues),
+		FX_TEST(slot_reuse_starts_from_zero),
+		FX_TEST(late_event_of_older_owner_is_ignored),
+		FX_TEST(serial_wraps),
 		FX_TEST(dev_destroy_of_unknown_device),
 		FX_TEST(dev_destroy_with_message_map_full),
 		FX_TEST(status_updates_device),

@@ -36,7 +36,7 @@ static void kick_counts_each_mode(void **state)
 	s = fx_queue_stats(fx, DEV, Q);
 	fx_assert_queue_stats(&s, &(struct vtop_queue_stats){ .kicks = { 1, 2, 3, 0 } });
 	/* Only this queue exists; no device, message or event came of it. */
-	assert_int_equal(fx_count(fx->skel->maps.queues), 1);
+	assert_int_equal(fx_queue_entries(fx), 1);
 	assert_int_equal(fx_count(fx->skel->maps.dev_stats), 0);
 	assert_int_equal(fx_count(fx->skel->maps.devices), 0);
 	assert_int_equal(fx_count(fx->skel->maps.msg_inflight), 0);
@@ -77,7 +77,7 @@ static void kick_keys_by_device_and_queue(void **state)
 	fx_assert_queue_stats(&s, &(struct vtop_queue_stats){ .kicks = { 0, 0, 1, 0 } });
 	s = fx_queue_stats(fx, VTOP_MAX_DEVICES - 1, VTOP_MAX_DEV_QUEUES - 1);
 	fx_assert_queue_stats(&s, &(struct vtop_queue_stats){ .kicks = { 1, 0, 0, 0 } });
-	assert_int_equal(fx_count(fx->skel->maps.queues), 4);
+	assert_int_equal(fx_queue_entries(fx), 4);
 }
 
 /* ---- pop ---------------------------------------------------------------- */
@@ -243,7 +243,7 @@ static void irq_config_counts_per_device(void **state)
 	fx_assert_dev_stats(&s, &(struct vtop_dev_stats){ .config_irq_injects = 1 });
 
 	/* The config "queue" is no queue, and counting makes no device. */
-	assert_int_equal(fx_count(fx->skel->maps.queues), 0);
+	assert_int_equal(fx_queue_entries(fx), 0);
 	assert_false(fx_has_dev(fx, DEV));
 	fx_expect_no_event(fx);
 }
@@ -448,7 +448,7 @@ static void request_round_trip(void **state)
 	 * own), no event, no other map entry.
 	 */
 	fx_expect_no_event(fx);
-	assert_int_equal(fx_count(fx->skel->maps.queues), 1);
+	assert_int_equal(fx_queue_entries(fx), 1);
 	assert_int_equal(fx_count(fx->skel->maps.dev_stats), 0);
 	assert_int_equal(fx_count(fx->skel->maps.devices), 0);
 	assert_int_equal(fx_count(fx->skel->maps.msg_inflight), 0);

@@ -31,6 +31,8 @@ static void queue_state_layout(void **state)
 	assert_int_equal(offsetof(struct uvdev_queue_state, pending_since_ns), 24);
 	assert_int_equal(offsetof(struct uvdev_queue_state, now_ns), 48);
 	assert_int_equal(offsetof(struct uvdev_queue_state, status), 56);
+	assert_int_equal(offsetof(struct uvdev_queue_state, slot), 60);
+	assert_int_equal(offsetof(struct uvdev_queue_state, serial), 64);
 }
 
 static void ioctl_numbers(void **state)

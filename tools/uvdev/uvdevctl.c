@@ -83,8 +83,8 @@ static int status(const char *name)
 	fd = uvdev_control_open();
 	if (fd < 0)
 		return fd;
-	printf("%-5s %5s %-24s %8s %10s %8s %10s %10s\n", "queue", "size", "flags",
-	       "pending", "pend_ms", "inflight", "infl_ms", "irq_ms");
+	printf("%-5s %5s %-24s %8s %10s %8s %10s %10s %6s\n", "queue", "size", "flags",
+	       "pending", "pend_ms", "inflight", "infl_ms", "irq_ms", "slot");
 	for (q = 0; q < queues; q++) {
 		struct uvdev_queue_state st;
 		char flags[64];
@@ -101,10 +101,10 @@ static int status(const char *name)
 			flags[strlen(flags) - 1] = '\0';
 		else
 			strcpy(flags, "-");
-		printf("%-5u %5u %-24s %8u %10.1f %8u %10.1f %10.1f\n", q, st.size, flags,
+		printf("%-5u %5u %-24s %8u %10.1f %8u %10.1f %10.1f %6u\n", q, st.size, flags,
 		       st.pending, age_ms(st.pending_since_ns, st.now_ns), st.inflight,
 		       age_ms(st.inflight_since_ns, st.now_ns),
-		       age_ms(st.irq_since_ns, st.now_ns));
+		       age_ms(st.irq_since_ns, st.now_ns), st.slot);
 	}
 	close(fd);
 	return ret;

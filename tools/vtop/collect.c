@@ -36,7 +36,7 @@ struct vtop_collector {
 	struct vtop_cost_meter cost;
 	int ncpus;
 	void *percpu_buf;		/* room for the largest per-CPU value */
-	struct vtop_queue_stats *queue_buf;	/* one queues map value, every CPU */
+	struct vtop_queue_stats *queue_buf;	/* one queues array value, every CPU */
 	vtop_event_fn event_fn;
 	void *event_ctx;
 };
@@ -145,8 +145,8 @@ static int on_event(void *ctx, void *data, size_t size)
 }
 
 /*
- * The queues map holds every queue the module can have: its max_queues
- * parameter, all devices' queues together.
+ * The queues array has a place for every slot the module can give: its
+ * max_queues parameter, all devices' queues together.
  */
 static int size_queues_map(struct vtop_bpf *skel, char *err, size_t errlen)
 {
@@ -163,7 +163,7 @@ static int size_queues_map(struct vtop_bpf *skel, char *err, size_t errlen)
 	}
 	ret = bpf_map__set_max_entries(skel->maps.queues, n);
 	if (ret)
-		set_err(err, errlen, "cannot size the queues map to %u: %s", n, strerror(-ret));
+		set_err(err, errlen, "cannot size the queues array to %u: %s", n, strerror(-ret));
 	return ret;
 }
 
@@ -319,15 +319,6 @@ static int cmp_dev(const void *a, const void *b)
 	return (x->dev > y->dev) - (x->dev < y->dev);
 }
 
-static int cmp_queue(const void *a, const void *b)
-{
-	const struct vtop_queue_snap *x = a, *y = b;
-
-	if (x->dev != y->dev)
-		return (x->dev > y->dev) - (x->dev < y->dev);
-	return (x->queue > y->queue) - (x->queue < y->queue);
-}
-
 /* Grow *@arr to hold @n + 1 entries of @size bytes. */
 static int reserve(void **arr, size_t *cap, size_t n, size_t size)
 {
@@ -376,55 +367,43 @@ static int collect_devices(struct vtop_collector *c, struct vtop_snapshot *snap)
 	return 0;
 }
 
-/* Sum the per-CPU queue counters in c->queue_buf into @out. */
-static void sum_queue_stats(struct vtop_collector *c, struct vtop_queue_stats *out)
+/*
+ * The counters of the queue at @slot owned by the device with @serial:
+ * the sum of the CPUs whose copy is that owner's (see vtop.h); zero if none.
+ */
+static void read_queue_stats(struct vtop_collector *c, uint32_t slot, uint32_t serial,
+			     struct vtop_queue_stats *out)
 {
-	const uint64_t *vals = (const uint64_t *)c->queue_buf;
-	uint64_t *sum = (uint64_t *)out;
+	int fd = bpf_map__fd(c->skel->maps.queues);
 	size_t words = sizeof(*out) / sizeof(uint64_t), i;
+	uint64_t *sum = (uint64_t *)out;
 	int cpu;
 
 	memset(out, 0, sizeof(*out));
-	for (cpu = 0; cpu < c->ncpus; cpu++)
-		for (i = 0; i < words; i++)
-			sum[i] += vals[cpu * words + i];
-}
+	if (bpf_map_lookup_elem(fd, &slot, c->queue_buf))
+		return;			/* a slot past the array: counted as drops */
+	for (cpu = 0; cpu < c->ncpus; cpu++) {
+		const uint64_t *vals = (const uint64_t *)&c->queue_buf[cpu];
 
-static int collect_queues(struct vtop_collector *c, struct vtop_snapshot *snap,
-			  size_t *cap)
-{
-	int fd = bpf_map__fd(c->skel->maps.queues);
-	struct vtop_queue_key key, next;
-	bool have_key = false;
-
-	while (!bpf_map_get_next_key(fd, have_key ? &key : NULL, &next)) {
-		struct vtop_queue_snap *q;
-
-		key = next;
-		have_key = true;
-		if (bpf_map_lookup_elem(fd, &key, c->queue_buf))
+		if (c->queue_buf[cpu].serial != serial)
 			continue;
-		if (reserve((void **)&snap->queues, cap, snap->nqueues,
-			    sizeof(*snap->queues)))
-			return -ENOMEM;
-		q = &snap->queues[snap->nqueues++];
-		memset(q, 0, sizeof(*q));
-		q->dev = key.dev;
-		q->queue = key.queue;
-		sum_queue_stats(c, &q->stats);
+		for (i = 0; i < words; i++)
+			sum[i] += vals[i];
 	}
-	return 0;
+	out->serial = serial;
+	out->dev = 0;
+	out->queue = 0;
+	out->pad = 0;
 }
 
 /*
- * Read every queue of every known device from the kernel: what its ring
- * holds now. Queues with no event yet get an entry of their own, and each
- * device its status and broken flag as they are now.
+ * Every queue of every known device: what its ring holds now, from the
+ * kernel, and its counters, from the queues array at the slot the kernel
+ * names. Each device gets its status and broken flag as they are now.
  */
-static int collect_kernel(struct vtop_collector *c, struct vtop_snapshot *snap,
-			  size_t *cap)
+static int collect_queues(struct vtop_collector *c, struct vtop_snapshot *snap)
 {
-	size_t i, nbpf = snap->nqueues;
+	size_t i, cap = 0;
 
 	for (i = 0; i < snap->ndevs; i++) {
 		struct vtop_dev_snap *d = &snap->devs[i];
@@ -432,18 +411,18 @@ static int collect_kernel(struct vtop_collector *c, struct vtop_snapshot *snap,
 
 		for (q = 0; q < d->info.num_queues && q < VTOP_MAX_DEV_QUEUES; q++) {
 			struct uvdev_queue_state st = { .dev_id = d->dev, .queue = q };
-			struct vtop_queue_snap key = { .dev = d->dev, .queue = q }, *qs;
+			struct vtop_queue_snap *qs;
 
 			if (ioctl(c->control_fd, UVDEV_IOC_QUEUE_STATE, &st))
 				break;		/* destroyed meanwhile */
-			qs = nbpf ? bsearch(&key, snap->queues, nbpf, sizeof(key), cmp_queue) : NULL;
-			if (!qs) {
-				if (reserve((void **)&snap->queues, cap, snap->nqueues,
-					    sizeof(*snap->queues)))
-					return -ENOMEM;
-				qs = &snap->queues[snap->nqueues++];
-				*qs = key;
-			}
+			if (reserve((void **)&snap->queues, &cap, snap->nqueues,
+				    sizeof(*snap->queues)))
+				return -ENOMEM;
+			qs = &snap->queues[snap->nqueues++];
+			memset(qs, 0, sizeof(*qs));
+			qs->dev = d->dev;
+			qs->queue = q;
+			read_queue_stats(c, st.slot, st.serial, &qs->stats);
 			qs->k = (struct vtop_kqueue) {
 				.known = true,
 				.size = st.size,
@@ -459,20 +438,8 @@ static int collect_kernel(struct vtop_collector *c, struct vtop_snapshot *snap,
 				d->info.broken = 1;
 		}
 	}
-	qsort(snap->queues, snap->nqueues, sizeof(*snap->queues), cmp_queue);
+	/* Devices are sorted by id and queues listed in order: (dev, queue). */
 	return 0;
-}
-
-/* A key deleted during a map walk restarts it: drop repeated queues. */
-static void dedup_queues(struct vtop_snapshot *snap)
-{
-	size_t i, n;
-
-	qsort(snap->queues, snap->nqueues, sizeof(*snap->queues), cmp_queue);
-	for (i = 0, n = 0; i < snap->nqueues; i++)
-		if (!n || cmp_queue(&snap->queues[n - 1], &snap->queues[i]))
-			snap->queues[n++] = snap->queues[i];
-	snap->nqueues = n;
 }
 
 static void collect_msgs(struct vtop_collector *c, struct vtop_snapshot *snap)
@@ -546,7 +513,6 @@ int vtop_collect(struct vtop_collector *c, struct vtop_snapshot *snap)
 	int lc_fd = bpf_map__fd(c->skel->maps.lifecycle_counts);
 	int drops_fd = bpf_map__fd(c->skel->maps.drops);
 	struct timespec mono, wall;
-	size_t cap = 0;
 	uint64_t run_ns, runs;
 	uint32_t slot;
 	int ret;
@@ -554,11 +520,7 @@ int vtop_collect(struct vtop_collector *c, struct vtop_snapshot *snap)
 	memset(snap, 0, sizeof(*snap));
 	ret = collect_devices(c, snap);
 	if (!ret)
-		ret = collect_queues(c, snap, &cap);
-	if (!ret) {
-		dedup_queues(snap);
-		ret = collect_kernel(c, snap, &cap);
-	}
+		ret = collect_queues(c, snap);
 	if (ret) {
 		vtop_snapshot_free(snap);
 		return ret;

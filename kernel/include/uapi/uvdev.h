@@ -119,6 +119,12 @@ struct uvdev_destroy {
  *	interrupt delivered, or found suppressed by the driver, clears it.
  * @now_ns: when this state was read.
  * @status: the device status byte the driver last set.
+ * @slot: the queue's slot among every device's queues, below the module's
+ *	max_queues; the "slot" of its tracepoints. Monitors index arrays with
+ *	it. Taken at create, given back at destroy.
+ * @serial: its device's serial, the "serial" of its tracepoints: never the
+ *	same for two devices (until it wraps at 2^32 creates), so a slot's
+ *	counters can tell its owners apart. Never 0.
  * Errors: ENOENT no device with that id, EINVAL queue out of range or an
  * output field not zero.
  */
@@ -134,7 +140,10 @@ struct uvdev_queue_state {
 	__u64 irq_since_ns;
 	__u64 now_ns;
 	__u8 status;
-	__u8 reserved[15];
+	__u8 reserved[3];
+	__u32 slot;
+	__u32 serial;
+	__u8 reserved2[4];
 };
 
 #define UVDEV_QUEUE_READY	_BITUL(0)	/* set up and not reset */

@@ -49,5 +49,7 @@ enum uvdev_trace_broken_reason {
 
 /* The "queue" of config-change interrupts in uvdev_irq_inject/deliver. */
 #define UVDEV_TRACE_QUEUE_CONFIG	0xffffffffU
+/* Their "slot": config interrupts belong to no queue. */
+#define UVDEV_TRACE_SLOT_NONE		0xffffffffU
 
 #endif /* _UAPI_LINUX_UVDEV_TRACE_H */

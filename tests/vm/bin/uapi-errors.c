@@ -293,6 +293,100 @@ static uint64_t now_ms(void)
  * device, and breaking must deliver the interrupt owed, or the probe, and
  * the destroy, wait for ever. Returns 0, or 2 if the setup failed.
  */
+/* Create @name with @queues queues (nobody opens it: no driver binds). */
+static uint32_t create_quiet(const char *name, uint32_t queues)
+{
+	struct uvdev_create c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	c.device_id = VIRTIO_ID_RNG;
+	c.features = 1ULL << VIRTIO_F_VERSION_1;
+	c.num_queues = queues;
+	c.max_queue_size = 64;
+	if (ioctl(control_fd, UVDEV_IOC_CREATE, &c)) {
+		fprintf(stderr, "create %s: %s\n", name, strerror(errno));
+		exit(2);
+	}
+	return c.dev_id;
+}
+
+/* Queue @q of device @dev_id as QUEUE_STATE reports it; exits if it fails. */
+static struct uvdev_queue_state queue_state(uint32_t dev_id, uint32_t q)
+{
+	struct uvdev_queue_state st = { .dev_id = dev_id, .queue = q };
+
+	if (ioctl(control_fd, UVDEV_IOC_QUEUE_STATE, &st)) {
+		fprintf(stderr, "QUEUE_STATE %u/%u: %s\n", dev_id, q, strerror(errno));
+		exit(2);
+	}
+	return st;
+}
+
+static void destroy_quiet(const char *name)
+{
+	struct uvdev_destroy d;
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	check_true("destroy", ioctl(control_fd, UVDEV_IOC_DESTROY, &d) == 0);
+}
+
+/*
+ * Queue slots (what monitors index arrays with) are distinct among live
+ * queues and below max_queues; a device's serial is shared by its queues,
+ * never 0, and new for every device, a re-created name included.
+ */
+static void check_slots(const char *base)
+{
+	char a[UVDEV_NAME_MAX], b[UVDEV_NAME_MAX];
+	struct uvdev_queue_state sa[3], sb[2], st;
+	unsigned int max_queues = 0;
+	uint32_t ida, idb, q, r;
+	FILE *f;
+
+	f = fopen("/sys/module/uvdev/parameters/max_queues", "r");
+	if (!f || fscanf(f, "%u", &max_queues) != 1) {
+		fprintf(stderr, "cannot read uvdev's max_queues\n");
+		exit(2);
+	}
+	fclose(f);
+	snprintf(a, sizeof(a), "%.20s-sa", base);
+	snprintf(b, sizeof(b), "%.20s-sb", base);
+	ida = create_quiet(a, 3);
+	idb = create_quiet(b, 2);
+	for (q = 0; q < 3; q++)
+		sa[q] = queue_state(ida, q);
+	for (q = 0; q < 2; q++)
+		sb[q] = queue_state(idb, q);
+	for (q = 0; q < 3; q++) {
+		check_true("a slot is below max_queues", sa[q].slot < max_queues);
+		check_true("a device's queues share its serial",
+			   sa[q].serial == sa[0].serial && sa[q].serial != 0);
+		for (r = 0; r < 2; r++)
+			check_true("two devices' queues have different slots",
+				   sa[q].slot != sb[r].slot);
+		for (r = q + 1; r < 3; r++)
+			check_true("a device's queues have different slots",
+				   sa[q].slot != sa[r].slot);
+	}
+	check_true("slots of the second device", sb[0].slot != sb[1].slot &&
+		   sb[0].slot < max_queues && sb[1].slot < max_queues);
+	check_true("a later device has a later serial",
+		   sb[0].serial == sb[1].serial && sb[0].serial - sa[0].serial < 0x80000000u &&
+		   sb[0].serial != sa[0].serial);
+	destroy_quiet(a);
+	ida = create_quiet(a, 1);
+	st = queue_state(ida, 0);
+	check_true("a re-created device has a new serial",
+		   st.serial != sa[0].serial && st.serial != sb[0].serial &&
+		   st.serial - sb[0].serial < 0x80000000u);
+	check_true("its slot is free", st.slot != sb[0].slot && st.slot != sb[1].slot &&
+		   st.slot < max_queues);
+	destroy_quiet(a);
+	destroy_quiet(b);
+}
+
 static int check_lost_irq_destroy(const char *base)
 {
 	const unsigned int timeout_ms = 1000, bound_ms = timeout_ms + 1000 + 5000;
@@ -477,6 +571,7 @@ int main(int argc, char **argv)
 	}
 	close(dev_fd);
 	close(efd);
+	check_slots(name);
 	if (check_lost_irq_destroy(name))
 		return 2;
 	close(control_fd);
