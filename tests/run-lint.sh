@@ -8,7 +8,7 @@
 # what is wrong and where. Ends with one "lint: N passed, M failed" line.
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 if [ $# -gt 0 ]; then
 	checks=()
 	for name in "$@"; do
@@ -30,7 +30,7 @@ for check in "${checks[@]}"; do
 		echo "PASS $name (${ms} ms)"
 		passed=$((passed + 1))
 	else
-		[ -n "$out" ] && sed 's/^/  /' <<<"$out"
+		[ -n "$out" ] && echo "  ${out//$'\n'/$'\n'  }"
 		echo "FAIL $name (exit $rc, ${ms} ms)"
 		failed=$((failed + 1))
 	fi
