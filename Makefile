@@ -25,6 +25,8 @@ CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
 LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 
 MODULE := $(O)/modules/uvdev.ko
+# The module with its tracepoints compiled out (make bench compares).
+NOTRACE_MODULE := $(O)/modules/notrace/uvdev.ko
 SELFTEST_MODULE := $(O)/modules/uvdev_selftest_warn.ko
 DEBUG_SELFTEST_MODULE := $(O)/modules/uvdev_selftest_debug.ko
 # KDIR may be a full kernel build tree (the debug kernel, make check-debug):
@@ -69,10 +71,12 @@ endif
 # Kbuild writes its objects next to the sources, so build from a tree of
 # symlinks under $(O) and keep the source tree clean.
 # $(1): source tree to mirror, $(2): the module's directory inside it.
+# kbuild_module SRC, DIR [, TREE, KBUILD-ARGS]: build the module in SRC/DIR
+# from a tree of symlinks to SRC in $(O)/TREE (default: SRC).
 define kbuild_module
-	@mkdir -p $(O)/$(1)
-	cp -rsf $(CURDIR)/$(1)/. $(O)/$(1)/
-	$(MAKE) -C $(KDIR) M=$(O)/$(2) O= modules
+	@mkdir -p $(O)/$(or $(3),$(1))
+	cp -rsf $(CURDIR)/$(1)/. $(O)/$(or $(3),$(1))/
+	$(MAKE) -C $(KDIR) M=$(O)/$(or $(3),$(1))$(patsubst $(1)%,%,$(2)) O= $(4) modules
 endef
 
 # Module BTF: pahole encodes it against the stock kernel's BTF, so that
@@ -92,6 +96,11 @@ module: $(MODULE)
 $(MODULE): $(VMLINUX) $(wildcard kernel/uvdev/* kernel/include/uapi/*)
 	$(call kbuild_module,kernel,kernel/uvdev)
 	$(call add_module_btf,$(O)/kernel/uvdev/uvdev.ko,$@)
+
+$(NOTRACE_MODULE): $(wildcard kernel/uvdev/* kernel/include/uapi/*)
+	$(call kbuild_module,kernel,kernel/uvdev,kernel-notrace,UVDEV_NOTRACE=y)
+	@mkdir -p $(dir $@)
+	cp $(O)/kernel-notrace/uvdev/uvdev.ko $@
 
 $(SELFTEST_MODULE): $(VMLINUX) $(wildcard tests/vm/selftest/*)
 	$(call kbuild_module,tests/vm/selftest,tests/vm/selftest)
@@ -206,7 +215,7 @@ perf-baseline: $(PERF_DEPS)
 	UVDEV_BUILD=$(O) tests/perf/gate.sh --record
 
 # Benchmarks (tests/perf/cases), in the deterministic VM mode; "bench:" lines.
-bench: all $(VM_TEST_BINS)
+bench: all $(VM_TEST_BINS) $(NOTRACE_MODULE)
 	UVDEV_BUILD=$(O) tests/vm/run.sh --deterministic --cases-dir tests/perf/cases --all
 
 # The fuzz case with a long budget (tests/vm/fuzz/), not part of check.

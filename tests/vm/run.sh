@@ -29,7 +29,8 @@ Options:
   --list                list the cases and exit
   --cases-dir DIR       take cases from DIR instead of tests/vm/cases
   --timeout SEC         per-case timeout (default 300, or the case's own
-                        "# timeout: SEC" line)
+                        "# timeout: SEC" line); a case's "# qemu: ARGS"
+                        lines add QEMU arguments (devices) to the boot
   --deterministic       -icount shift=0,sleep=off -smp 1 (for benchmarks)
   --smp N               guest CPUs (default 2)
   --memory MB           guest memory (default 2048)
@@ -172,7 +173,13 @@ echo "$build" >"$results/build-dir"
 echo "$time_scale" >"$results/time-scale"
 total_timeout=0
 : >"$results/plan"
+# A case may ask for devices of QEMU's own ("# qemu: ARGS...", split at
+# blanks): a benchmark's reference peers. They are there for the whole boot.
+case_qemu_args=()
 for c in "${cases[@]}"; do
+	while read -r -a words; do
+		case_qemu_args+=("${words[@]}")
+	done < <(sed -n 's/^# qemu: *//p' "$cases_dir/$c.sh")
 	t=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p; T; q' "$cases_dir/$c.sh")
 	t=$(( ${t:-$default_timeout} * time_scale ))
 	echo "$c $t $cases_dir/$c.sh" >>"$results/plan"
@@ -262,7 +269,7 @@ qemu_cmd=("$qemu" -machine q35 "${accel[@]}" -smp "$smp" -m "$memory"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$root,mount_tag=project,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap"
-	"${extra_shares[@]}")
+	"${extra_shares[@]}" "${case_qemu_args[@]}")
 
 console=$build/vm/console.log
 boot_margin=$((180 * time_scale))
