@@ -524,8 +524,10 @@ for i in $(seq 0 7); do
 	fio_jobs+=(--name="m$i" --filename="$d")
 done
 # Each device's pushes before the load, from a sample taken after all exist.
+# vtop reads 512 queues a sample: under TCG on a loaded host its samples
+# come seconds late (the lateness is printed below), so the waits are long.
 lines=$(wc -l <main.json)
-wait_for 10 "a sample with every device" lines_after main.json "$lines"
+wait_for 60 "a sample with every device" lines_after main.json "$lines"
 last_sample main.json >many-before.json
 load_start=$(now_ms)
 # A fixed amount per device (256 reads of 4k), not a time: every device
@@ -533,7 +535,7 @@ load_start=$(now_ms)
 fio --direct=1 --ioengine=libaio --rw=randread --bs=4k --iodepth=8 --io_size=1M \
 	--output=many-fio.txt "${fio_jobs[@]}"
 lines=$(wc -l <main.json)
-wait_for 10 "two more samples" lines_after main.json $((lines + 1))
+wait_for 60 "two more samples" lines_after main.json $((lines + 1))
 load_end=$(now_ms)
 samples main.json >many.json
 awk -v a="$load_start" -v b="$load_end" '
