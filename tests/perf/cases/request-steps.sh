@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Benchmark, not a test: where the guest instructions of one 4k O_DIRECT
-# read through uvdev-blk (file on tmpfs, queue depth 1) go, step by step:
-# block layer issue, kick, the backend's wake-up, eventfd read, pop, file
-# read, transfer, push, interrupt injection and delivery, completion, the
-# backend's empty pop and sleep, the client's reaping and next submission.
-# tests/perf/uvdev-steps.bt times the interval between consecutive
-# milestones; every interval then also holds one probe's cost, estimated as
-# (traced - untraced ns per request) / probes per request and subtracted.
-# Interleaved rounds (untraced, traced), BENCH_ROUNDS (default 3); the step
-# table sums the traced rounds.
+# read through uvdev-blk (file on tmpfs, queue depth 1) go. The driver
+# times three spans itself and its tracepoints carry them: wait (kick to
+# pop: the backend's wake-up, its eventfd read and the pop ioctl's entry),
+# service (pop to push: the pop's return, the backend reading the file, the
+# transfer and the push ioctl's entry) and interrupt (inject to deliver:
+# virtio_blk's callback, the block layer's completion, the client's
+# wake-up). Each span is summed by bpftrace in a run of its own with one
+# probe, on the tracepoint that closes the span, so no probe runs inside
+# it. The rest of the untraced instructions per request is the client's
+# submission and reaping, the push's return, the backend's empty pop and
+# its sleep, and the context switches. Interleaved rounds (untraced, wait,
+# service, interrupt), BENCH_ROUNDS (default 3); spans are medians.
 # timeout: 3600
 # A measurement: no vtop watches it.
 # vtop-watch: off
@@ -20,6 +23,12 @@
 img=/tmp/bench.img
 count=2000
 warmup=200
+declare -A probe=(
+	[wait]='tracepoint:uvdev:uvdev_vq_pop /!args->resubmitted/ { @ns = sum(args->wait_ns); @n = count(); }'
+	[service]='tracepoint:uvdev:uvdev_vq_push { @ns = sum(args->service_ns); @n = count(); }'
+	[interrupt]='tracepoint:uvdev:uvdev_irq_deliver { @ns = sum(args->latency_ns); @n = count(); }'
+)
+spans=(wait service interrupt)
 
 load_module
 modprobe virtio_blk
@@ -28,57 +37,42 @@ uvdev_blk_disk blk0 "$img"
 dev=$disk_dev
 blk_reqs "$dev" 1 "$count" "$warmup" >/dev/null
 
-: >steps.all
-for round in $(seq 1 "$BENCH_ROUNDS"); do
-	step "round $round: untraced"
-	bench_sample untraced "$(blk_reqs "$dev" 1 "$count" "$warmup")"
-	step "round $round: traced"
-	bpftrace -B line "$UVDEV_ROOT/tests/perf/uvdev-steps.bt" >"steps-$round.out" 2>"steps-$round.err" &
+# span NAME: run the reads with NAME's probe attached; one sample of the
+# span's mean ns, which must have been seen once per read.
+span() {
+	local out=span-$1.out ns n
+	bpftrace -B line -e "BEGIN { printf(\"ready\\n\"); } ${probe[$1]}" >"$out" 2>"$out.err" &
 	bt=$!
-	wait_for 600 "bpftrace to attach" file_has "steps-$round.out" '^ready$'
-	bench_sample traced "$(blk_reqs "$dev" 1 "$count" "$warmup")"
+	wait_for 600 "bpftrace to attach" file_has "$out" '^ready$'
+	blk_reqs "$dev" 1 "$count" "$warmup" >/dev/null
 	kill -INT "$bt"
-	wait "$bt" || fail "bpftrace exited with $?: $(cat "steps-$round.err")"
-	cat "steps-$round.out" >>steps.all
+	wait "$bt" || fail "bpftrace exited with $?: $(cat "$out.err")"
+	ns=$(awk '/^@ns: / { print $2 }' "$out")
+	n=$(awk '/^@n: / { print $2 }' "$out")
+	[ "${n:-0}" -eq $((count + warmup)) ] || fail "$1: $n spans for $((count + warmup)) reads"
+	bench_sample "$1" $((ns / n))
+}
+
+for round in $(seq 1 "$BENCH_ROUNDS"); do
+	step "round $round"
+	bench_sample total "$(blk_reqs "$dev" 1 "$count" "$warmup")"
+	for s in "${spans[@]}"; do
+		span "$s"
+	done
 done
 
 step "results"
-bench_table "request steps" untraced traced
-untraced=$(bench_stats untraced | awk '{ print $3 }')
-traced=$(bench_stats traced | awk '{ print $3 }')
-reqs=$((BENCH_ROUNDS * (count + warmup)))
-# Lines "@ns[FROM, TO]: SUM" and "@n[FROM, TO]: COUNT"; FROM is empty for
-# the first milestone of a run, which closes no interval.
-awk -v reqs="$reqs" -v untraced="$untraced" -v traced="$traced" '
-	/^@(ns|n)\[/ {
-		map = substr($0, 2, index($0, "[") - 2)
-		key = substr($0, index($0, "[") + 1)
-		key = substr(key, 1, index(key, "]:") - 1)
-		val = $NF
-		split(key, ft, ", ")
-		if (ft[1] == "") next
-		k = ft[1] " -> " ft[2]
-		if (map == "ns") ns[k] += val; else n[k] += val
-		if (map == "n") probes += val
-	}
-	END {
-		if (!probes) { print "request-steps: no intervals traced"; exit 1 }
-		per_req = probes / reqs
-		probe = (traced - untraced) / per_req
-		printf "bench: %.1f probes per request; each costs about %.0f ns (%.0f traced - %.0f untraced ns per request)\n",
-			per_req, probe, traced, untraced
-		printf "bench: %-34s %10s %12s %12s\n", "step (interval between milestones)", "per req", "ns each", "ns per req"
-		for (k in n) {
-			each = ns[k] / n[k] - probe
-			rate = n[k] / reqs
-			if (rate < 0.01) continue
-			# Most expensive first: sort reads the key before the tab.
-			printf "%.0f\tbench: %-34s %10.2f %12.0f %12.0f\n", each * rate, k, rate,
-				each, each * rate | "sort -rn | cut -f 2-"
-			total += each * rate
-		}
-		close("sort -rn | cut -f 2-")
-		printf "bench: %-34s %10s %12s %12.0f (untraced: %.0f)\n", "sum", "", "", total, untraced
-	}' steps.all || fail "no step table"
+bench_table "request steps" total "${spans[@]}"
+total=$(bench_stats total | awk '{ print $3 }')
+rest=$total
+printf 'bench: %-34s %10s %8s\n' "step (QD1, median)" "instr" "share"
+for s in "${spans[@]}"; do
+	v=$(bench_stats "$s" | awk '{ print $3 }')
+	rest=$(awk -v r="$rest" -v v="$v" 'BEGIN { print r - v }')
+	awk -v s="$s" -v v="$v" -v t="$total" 'BEGIN { printf "bench: %-34s %10.0f %7.1f%%\n", s, v, 100 * v / t }'
+done
+awk -v r="$rest" -v t="$total" 'BEGIN {
+	printf "bench: %-34s %10.0f %7.1f%%\n", "rest (client, push return, sleep)", r, 100 * r / t
+	printf "bench: %-34s %10.0f\n", "total per request", t }'
 stop_backend "$disk_backend"
 unload_module
