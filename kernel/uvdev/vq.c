@@ -71,7 +71,11 @@ static u64 uvdev_kick_wait(struct uvdev_vq *uq, u16 pos, u64 now)
 		struct uvdev_kick_stamp *s = &uq->stamps[uq->stamp_first];
 
 		if ((s16)(s->avail_idx - pos) > 0) {
-			wait = now - s->ns;
+			/*
+			 * The driver may stamp its kick after the pop read the
+			 * avail index and the clock: no wait, not a negative one.
+			 */
+			wait = now > s->ns ? now - s->ns : 0;
 			break;
 		}
 		uq->stamp_first = (uq->stamp_first + 1) % UVDEV_KICK_STAMPS;
