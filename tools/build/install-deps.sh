@@ -18,6 +18,9 @@ packages=(
 	nbd-server nbd-client rng-tools5 procps util-linux
 	# exporter check
 	prometheus
+	# packaging checks (tests/lint/): DKMS and its signing key, man pages,
+	# the systemd unit
+	dkms openssl groff-base man-db bsdextrautils systemd
 )
 
 missing=()
