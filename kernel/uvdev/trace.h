@@ -355,6 +355,11 @@ DEFINE_EVENT(uvdev_irq_request, uvdev_irq_inject,
 	TP_ARGS(dev, queue, slot, serial)
 );
 
+/*
+ * The interrupt was delivered; latency_ns: from inject to deliver (0 for
+ * one delivered while the tracepoint was being switched on); outcome:
+ * handled, spurious, or suppressed by the driver.
+ */
 DECLARE_EVENT_CLASS(uvdev_irq_result,
 	TP_PROTO(u32 dev, u32 queue, u64 latency_ns, u32 outcome, u32 slot,
 		 u32 serial),

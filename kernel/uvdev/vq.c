@@ -146,7 +146,11 @@ static int uvdev_vq_set_kickfd(struct uvdev_vq *uq, int fd)
  */
 static void uvdev_vq_interrupt(struct uvdev_vq *uq)
 {
-	u64 start = ktime_get_ns();
+	/*
+	 * The delivery latency is for the tracepoint alone: no clock read
+	 * while nothing listens. One switched on meanwhile gets latency 0.
+	 */
+	u64 start = trace_uvdev_irq_deliver_enabled() ? ktime_get_ns() : 0;
 	u32 outcome;
 	u16 avail_flags;
 
@@ -171,9 +175,10 @@ static void uvdev_vq_interrupt(struct uvdev_vq *uq)
 		outcome = ret == IRQ_HANDLED ? UVDEV_TRACE_IRQ_HANDLED :
 					       UVDEV_TRACE_IRQ_SPURIOUS;
 	}
-	trace_uvdev_irq_deliver(uq->udev->id, uq->index,
-				ktime_get_ns() - start, outcome, uq->slot,
-				uq->udev->serial);
+	if (trace_uvdev_irq_deliver_enabled())
+		trace_uvdev_irq_deliver(uq->udev->id, uq->index,
+					start ? ktime_get_ns() - start : 0,
+					outcome, uq->slot, uq->udev->serial);
 }
 
 /* No interrupt callback runs on @uq after this returns. */

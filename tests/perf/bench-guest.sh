@@ -9,6 +9,15 @@
 
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 [ "$BENCH_ROUNDS" -ge 3 ] || fail "BENCH_ROUNDS must be at least 3 (min, median, max)"
+# The block benchmarks' file (on tmpfs) and their reads per sample: timed
+# at queue depth 1 and 32, after untimed warm-up reads. For the cases.
+# shellcheck disable=SC2034
+{
+	img=/tmp/bench.img
+	qd1_count=3000
+	qd32_count=6000
+	warmup=300
+}
 bench_samples=$PWD/bench.samples
 : >"$bench_samples"
 

@@ -20,9 +20,6 @@
 . "$UVDEV_ROOT/tests/perf/perf-guest.sh"
 . "$UVDEV_ROOT/tests/perf/bench-guest.sh"
 
-img=/tmp/bench.img
-count=2000
-warmup=200
 declare -A probe=(
 	[wait]='tracepoint:uvdev:uvdev_vq_pop /!args->resubmitted/ { @ns = sum(args->wait_ns); @n = count(); }'
 	[service]='tracepoint:uvdev:uvdev_vq_push { @ns = sum(args->service_ns); @n = count(); }'
@@ -35,7 +32,7 @@ modprobe virtio_blk
 dd if=/dev/urandom of="$img" bs=1M count=64 status=none
 uvdev_blk_disk blk0 "$img"
 dev=$disk_dev
-blk_reqs "$dev" 1 "$count" "$warmup" >/dev/null
+blk_reqs "$dev" 1 "$qd1_count" "$warmup" >/dev/null
 
 # span NAME: run the reads with NAME's probe attached; one sample of the
 # span's mean ns, which must have been seen once per read.
@@ -44,18 +41,18 @@ span() {
 	bpftrace -B line -e "BEGIN { printf(\"ready\\n\"); } ${probe[$1]}" >"$out" 2>"$out.err" &
 	bt=$!
 	wait_for 600 "bpftrace to attach" file_has "$out" '^ready$'
-	blk_reqs "$dev" 1 "$count" "$warmup" >/dev/null
+	blk_reqs "$dev" 1 "$qd1_count" "$warmup" >/dev/null
 	kill -INT "$bt"
 	wait "$bt" || fail "bpftrace exited with $?: $(cat "$out.err")"
 	ns=$(awk '/^@ns: / { print $2 }' "$out")
 	n=$(awk '/^@n: / { print $2 }' "$out")
-	[ "${n:-0}" -eq $((count + warmup)) ] || fail "$1: $n spans for $((count + warmup)) reads"
+	[ "${n:-0}" -eq $((qd1_count + warmup)) ] || fail "$1: $n spans for $((qd1_count + warmup)) reads"
 	bench_sample "$1" $((ns / n))
 }
 
 for round in $(seq 1 "$BENCH_ROUNDS"); do
 	step "round $round"
-	bench_sample total "$(blk_reqs "$dev" 1 "$count" "$warmup")"
+	bench_sample total "$(blk_reqs "$dev" 1 "$qd1_count" "$warmup")"
 	for s in "${spans[@]}"; do
 		span "$s"
 	done

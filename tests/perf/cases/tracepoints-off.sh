@@ -14,11 +14,6 @@
 # vtop-watch: off
 . "$UVDEV_ROOT/tests/perf/perf-guest.sh"
 . "$UVDEV_ROOT/tests/perf/bench-guest.sh"
-
-img=/tmp/bench.img
-qd1_count=3000
-qd32_count=6000
-warmup=300
 traced=$MODULE
 notrace=$UVDEV_BUILD/modules/notrace/uvdev.ko
 [ -f "$notrace" ] || fail "no $notrace: 'make bench' builds it"

@@ -20,11 +20,6 @@
 . "$UVDEV_ROOT/tests/perf/perf-guest.sh"
 . "$UVDEV_ROOT/tests/perf/bench-guest.sh"
 
-img=/tmp/bench.img
-qd1_count=3000
-qd32_count=6000
-warmup=300
-
 load_module
 modprobe virtio_blk
 dd if=/dev/urandom of="$img" bs=1M count=64 status=none
