@@ -54,6 +54,8 @@ help:
 	@echo "  make check-perf  the perf gate against tests/perf/baseline.txt, with its selftest"
 	@echo "  make perf-selftest   the perf gate's selftest alone"
 	@echo "  make perf-baseline   record the perf gate's baseline again (5 boots)"
+	@echo "  make install     tools, man pages, bpftrace scripts, exporter unit (PREFIX, DESTDIR)"
+	@echo "  make uninstall   remove what make install put there"
 	@echo "  make debug-kernel  build the debug kernel (KASAN, lockdep, kmemleak; cached)"
 	@echo "  make check-debug   the VM tier on the debug kernel (slow; not in 'make check')"
 
@@ -174,6 +176,51 @@ $(VTOP): $(wildcard tools/vtop/*.c tools/vtop/*.h) $(BPF_SKELS)
 	$(CC) $(CFLAGS) $(NCURSES_CFLAGS) -o $@ $(filter %.c,$^) $(LIBBPF_LIBS) $(NCURSES_LIBS) \
 		$(MHD_LIBS) -lpthread -lm
 
+# ---- install ---------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=]: the tools (sbin: they need
+# root), their man pages, the bpftrace scripts and vtop's exporter unit,
+# whose ExecStart names the installed vtop. The module is installed by
+# DKMS or 'make -C kernel/uvdev install' (README, Install).
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/uvdev
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL ?= install
+
+MAN_PAGES := $(wildcard man/*.[0-9])
+MAN_GZ := $(patsubst man/%,$(O)/man/%.gz,$(MAN_PAGES))
+UNIT := $(O)/systemd/vtop-exporter.service
+INSTALL_BINS := $(VTOP) $(UVDEV_TOOLS) $(UVDEV_DAEMONS)
+
+$(O)/man/%.gz: man/%
+	@mkdir -p $(@D)
+	gzip -9nc $< > $@
+
+# SBINDIR is part of the file: rebuild it when the value changes.
+$(UNIT): tools/systemd/vtop-exporter.service.in FORCE
+	@mkdir -p $(@D)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@.tmp
+	if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+install: tools $(MAN_GZ) $(UNIT)
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/bpftrace $(DESTDIR)$(SYSTEMDUNITDIR)
+	$(INSTALL) -m 0755 $(INSTALL_BINS) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0644 tools/bpftrace/*.bt $(DESTDIR)$(DATADIR)/bpftrace/
+	$(INSTALL) -m 0644 tools/systemd/vtop-exporter.default $(DESTDIR)$(DATADIR)/
+	$(INSTALL) -m 0644 $(UNIT) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	for m in $(MAN_GZ); do \
+		s=$${m%.gz}; s=$${s##*.}; \
+		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s && \
+		$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
+	done
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(INSTALL_BINS)))
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/vtop-exporter.service
+	rm -rf $(DESTDIR)$(DATADIR)
+	for m in $(notdir $(MAN_PAGES)); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m.gz; done
+
 # ---- tests -----------------------------------------------------------------
 
 check:
@@ -260,6 +307,8 @@ clean:
 
 .SECONDARY: $(BPF_OBJS)
 
+FORCE:
+
 .PHONY: all help deps module vmlinux-h checkpatch bpf tools check check-unit \
 	check-bpf check-vm vm-test-bins check-perf perf-selftest perf-baseline bench fuzz demo clean \
-	debug-kernel check-debug
+	debug-kernel check-debug install uninstall FORCE
