@@ -98,6 +98,23 @@ wait_block() {
 	uvdev_block "$1"
 }
 
+# stop_bpftrace PID: SIGINT bpftrace PID (a child of the case) so that it
+# prints its maps and exits. bpftrace has been seen, on a heavily loaded
+# host, to keep running after SIGINT: wait 30 s, say where it is, try once
+# more, then fail rather than wait for the case's timeout.
+stop_bpftrace() {
+	kill -INT "$1" 2>/dev/null || true
+	if ! exits_within 30 "$1"; then
+		echo "bpftrace $1 still runs 30 s after SIGINT: $(tr '\n' ' ' </proc/"$1"/stack 2>&1)" >&2
+		kill -INT "$1" 2>/dev/null || true
+		exits_within 30 "$1" || {
+			kill -KILL "$1" 2>/dev/null
+			fail "bpftrace $1 did not exit on SIGINT"
+		}
+	fi
+	wait "$1" || true	# interrupted on purpose
+}
+
 # stop_backend PID: SIGTERM a backend and check it exits 0.
 stop_backend() {
 	kill -TERM "$1"

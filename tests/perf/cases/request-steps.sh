@@ -42,8 +42,7 @@ span() {
 	bt=$!
 	wait_for 600 "bpftrace to attach" file_has "$out" '^ready$'
 	blk_reqs "$dev" 1 "$qd1_count" "$warmup" >/dev/null
-	kill -INT "$bt"
-	wait "$bt" || fail "bpftrace exited with $?: $(cat "$out.err")"
+	stop_bpftrace "$bt"
 	ns=$(awk '/^@ns: / { print $2 }' "$out")
 	n=$(awk '/^@n: / { print $2 }' "$out")
 	[ "${n:-0}" -eq $((qd1_count + warmup)) ] || fail "$1: $n spans for $((qd1_count + warmup)) reads"

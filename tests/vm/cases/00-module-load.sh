@@ -37,8 +37,7 @@ for i in 1 2 3; do
 	uvdevctl destroy "lt$i"
 done
 
-kill -INT $bt
-wait $bt || true
+stop_bpftrace "$bt"
 cat bpftrace.out
 file_has bpftrace.out '^@creates: 3$' || fail "bpftrace did not count 3 creates"
 file_has bpftrace.out '^@destroys: 3$' || fail "bpftrace did not count 3 destroys"

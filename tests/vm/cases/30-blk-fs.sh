@@ -53,8 +53,7 @@ fio --name=verify --filename="$dev" --direct=1 --ioengine=libaio \
 	--rw=randrw --bs=4k --iodepth=16 --numjobs=4 --size=16M \
 	--offset_increment=20M --verify=crc32c --verify_fatal=1 \
 	--do_verify=1 --group_reporting --output=fio.txt
-kill -INT $bt
-wait $bt || true
+stop_bpftrace "$bt"
 grep -E 'err=|READ:|WRITE:' fio.txt
 grep -q 'err= 0' fio.txt || fail "fio reported errors"
 cat pops.out

@@ -633,9 +633,7 @@ timeout 120 fio --name=lat --filename="$dev" --direct=1 --ioengine=libaio --rw=r
 fio_end=$(now_ms)
 exits_within 60 "$lat_vtop" || lat_stuck "vtop still runs 60 s after fio ended"
 wait "$lat_vtop" || fail "vtop exited with $?: $(cat lat.err)"
-kill -INT "$bt"
-exits_within 60 "$bt" || lat_stuck "bpftrace still runs 60 s after SIGINT"
-wait "$bt" || true		# interrupted on purpose
+stop_bpftrace "$bt"
 row=$(tail -n 1 lat.json)
 closed=$(awk '{ printf "%.0f", substr($0, index($0, "\"time_ms\":") + 10) + 0 }' lat.json)
 echo "vtop's interval closed $((closed - fio_end)) ms after fio ended"
