@@ -16,8 +16,9 @@ packages=(
 	# VM tier: the machine, its initramfs and the clients that exercise devices
 	qemu-system-x86 busybox-static cpio bpftrace fio e2fsprogs
 	nbd-server nbd-client rng-tools5 procps util-linux iproute2 file
-	# exporter check
-	prometheus
+	# exporter check; dashboards and rules (promtool, a real Prometheus in
+	# the VM, jq over the dashboards' JSON and Prometheus's API answers)
+	prometheus jq
 	# lint tier: shell scripts; the packaging checks (DKMS and its signing
 	# key, man pages, the systemd unit)
 	shellcheck dkms openssl groff-base man-db bsdextrautils systemd
