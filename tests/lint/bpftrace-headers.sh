@@ -9,7 +9,8 @@
 # `bpftrace -d` (a dry run: parse and semantic analysis, nothing loaded)
 # in a private mount namespace whose tracefs holds format files made from
 # trace.h, so a field that does not exist or an argument misused fails
-# here, not only in the VM (tests/vm/cases/54-bpftrace-tools.sh runs them).
+# here, not only in the VM (tests/vm/cases/54-bpftrace-tools.sh runs them),
+# and so does a warning bpftrace gives about a script.
 # Without bpftrace, or where a mount namespace cannot be made, the compile
 # check is skipped with a note; the header check always runs.
 set -euo pipefail
@@ -116,6 +117,10 @@ for f in "${scripts[@]}"; do
 	if ! out=$(bpftrace -d "$f" 2>&1 >/dev/null); then
 		grep -F "$f:" <<<"$out" >&2 || echo "$out" >&2
 		complain "$f: bpftrace -d fails against the tracepoints of $trace_h: fix the script (or the header above)"
+	elif grep -qF "$f:" <<<"$out"; then
+		# A warning about the script itself (signedness, types) is a bug.
+		grep -F -A 2 "$f:" <<<"$out" >&2
+		complain "$f: bpftrace -d warns about the script: fix it"
 	fi
 done
 exit "$bad"
