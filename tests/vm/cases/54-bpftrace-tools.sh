@@ -307,27 +307,27 @@ awk -F'[| ]' '$1 ~ /^(wait|service|irq)$/ && $2 ~ /^blk0/ && $4 != $5 { exit 1 }
 
 # A summary per histogram: samples, sum, and the log2 slot of p50 and p99
 # from each side (the same when the buckets are).
-pslot() {
-	awk -v pct="$2" -v k="$1" -v col="$3" '
-	{ split($1, p, "|") }
-	p[1] "|" p[2] == k && p[3] == "inf" { total = $col }
-	p[1] "|" p[2] == k && p[3] ~ /^[0-9]+$/ { c[p[3]] = $col }
-	END {
-		rank = pct / 100 * total
+awk -F'[| ]' '
+	{ k = $1 "|" $2 }
+	$3 == "inf" { tot[k, 0] = $4; tot[k, 1] = $6; if ($6 > 0) keys[k] = 1 }
+	$3 == "sum" { sum[k, 0] = $4; sum[k, 1] = $6 }
+	$3 ~ /^[0-9]+$/ { c[k, $3, 0] = $4; c[k, $3, 1] = $6 }
+	function pslot(k, side, pct,   i) {
 		for (i = 9; i <= 39; i++)
-			if (c[i] >= rank && total) { print (i == 9 ? "<=9" : i); exit }
-		print "-"
-	}' cmp.txt
-}
-awk -F'[| ]' '$3 == "inf" && $4 > 0 { print $1 "|" $2 }' cmp.txt >keys.txt
-while read -r k; do
-	printf '%-26s samples %6s (vtop %6s) sum_ns %12s (vtop %12s) p50 slot %s/%s p99 slot %s/%s\n' \
-		"$k" "$(awk -v k="$k|inf" '$1 == k { print $4 }' cmp.txt)" \
-		"$(awk -v k="$k|inf" '$1 == k { print $2 }' cmp.txt)" \
-		"$(awk -v k="$k|sum" '$1 == k { print $4 }' cmp.txt)" \
-		"$(awk -v k="$k|sum" '$1 == k { print $2 }' cmp.txt)" \
-		"$(pslot "$k" 50 4)" "$(pslot "$k" 50 2)" "$(pslot "$k" 99 4)" "$(pslot "$k" 99 2)"
-done <keys.txt
+			if (c[k, i, side] >= pct / 100 * tot[k, side])
+				return i == 9 ? "<=9" : i
+		return "-"
+	}
+	END {
+		for (k in keys)
+			printf "%-16s samples %5d (vtop %5d), sum_ns %11.0f (vtop %11.0f), log2 slot of p50 %s (vtop %s), p99 %s (vtop %s)\n",
+				k, tot[k, 1], tot[k, 0], sum[k, 1], sum[k, 0], pslot(k, 1, 50), pslot(k, 0, 50),
+				pslot(k, 1, 99), pslot(k, 0, 99)
+	}' cmp.txt | sort
+for s in "${HISTS[@]}"; do
+	echo "--- $s.bt"
+	cat "$s.out"
+done
 [ "$problems" -gt 0 ] || echo "ok: the four histogram scripts hold vtop's samples, bucket for bucket"
 
 # ---- stuck chains --------------------------------------------------------------
@@ -376,13 +376,22 @@ stuck_lines() {
 stuck_queues() {
 	stuck_lines | awk -v id="$blk_id" '$2 == "chain" && $3 == id { print $4 }' | sort -u
 }
-# Once vtop shows the stall, and the oldest chain is past the limit plus a
-# scan (100 ms), stuck.bt has named each such queue.
-shown() {
-	[ -n "$(inflight_queues vtop.json)" ] && [ $(( $(now_ms) - stopped )) -gt $((STUCK_MS + 300)) ] &&
-		[ "$(inflight_queues vtop.json | sort -u)" = "$(stuck_queues)" ]
+stuck_seen() {
+	awk -v id="$blk_id" -v from="$stuck_from" 'NR > from && $2 == "chain" && $3 == id { f = 1 }
+		END { exit !f }' stuck.out
 }
-wait_for 30 "stuck.bt to name the queues vtop shows stalled with chains in flight" shown
+vtop_stalled() {
+	[ -n "$(inflight_queues vtop.json)" ]
+}
+wait_for 30 "stuck.bt to report a chain of blk0" stuck_seen
+echo "stuck.bt reported a chain of blk0 within $(( $(now_ms) - stopped )) ms of the stop (limit $STUCK_MS ms)"
+wait_for 30 "vtop to show blk0 stalled with chains in flight" vtop_stalled
+# Past the limit plus a scan (100 ms) and a margin, stuck.bt has named each
+# queue vtop shows stalled with chains in flight, and no other.
+same_queues() {
+	[ "$(inflight_queues vtop.json | sort -u)" = "$(stuck_queues)" ]
+}
+wait_for 10 "stuck.bt to name the queues vtop shows stalled with chains in flight" same_queues
 echo "vtop: stalled with chains in flight on blk0 queue(s) $(inflight_queues vtop.json | tr '\n' ' ')"
 stuck_lines >stuck-chains.out
 grep -E '^[0-9:]+ chain' stuck-chains.out || true
