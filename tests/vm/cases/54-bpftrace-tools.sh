@@ -52,6 +52,30 @@ problem() {
 	problems=$((problems + 1))
 }
 
+# stop_bt NAME...: SIGINT each script and wait for it to print its maps and
+# exit. One that still runs after 30 s has its state shown and gets a
+# second SIGINT (seen once under a heavily loaded host: a bpftrace that did
+# not exit on the first).
+stop_bt() {
+	local s p
+	for s in "$@"; do
+		kill -INT "${bt_pid[$s]}"
+	done
+	for s in "$@"; do
+		p=${bt_pid[$s]}
+		if ! exits_within 30 "$p"; then
+			echo "$s.bt (pid $p) still runs 30 s after SIGINT:"
+			grep -E '^(State|SigBlk|SigCgt|SigPnd|ShdPnd|Threads)' "/proc/$p/status" || true
+			for t in /proc/"$p"/task/*; do
+				echo "task ${t##*/}: $(cat "$t/wchan" 2>/dev/null) $(tr '\n' ' ' <"$t/stack" 2>/dev/null)"
+			done
+			kill -INT "$p"
+			exits_within 60 "$p" || fail "$s.bt still runs 60 s after a second SIGINT"
+		fi
+		wait "$p" || echo "$s.bt exited with $? on SIGINT: $(cat "$s.err")"
+	done
+}
+
 # ---- vtop and the scripts, before any device -----------------------------
 
 # shellcheck disable=SC2119 # no module parameters
@@ -144,13 +168,7 @@ wait_for 30 "blk0 and rng0 to be quiet" all_quiet
 next_samples
 scrape before.prom || fail "the exporter did not answer"
 step "stop the histogram scripts"
-for s in "${HISTS[@]}"; do
-	kill -INT "${bt_pid[$s]}"
-done
-for s in "${HISTS[@]}"; do
-	exits_within 60 "${bt_pid[$s]}" || fail "$s.bt still runs 60 s after SIGINT"
-	wait "${bt_pid[$s]}" || echo "$s.bt exited with $? on SIGINT: $(cat "$s.err")"
-done
+stop_bt "${HISTS[@]}"
 next_samples
 scrape after.prom || fail "the exporter did not answer"
 
@@ -437,12 +455,10 @@ wait_for 20 "lifecycle.bt to see both devices destroyed" \
 next_samples
 # shellcheck disable=SC2119 # nothing more to show on failure
 stop_vtop
+stop_bt "${EVENTS[@]}"
 for s in "${EVENTS[@]}"; do
-	kill -INT "${bt_pid[$s]}"
-done
-for s in "${EVENTS[@]}"; do
-	exits_within 60 "${bt_pid[$s]}" || fail "$s.bt still runs 60 s after SIGINT"
-	wait "${bt_pid[$s]}" || echo "$s.bt exited with $? on SIGINT: $(cat "$s.err")"
+	echo "--- $s.bt"
+	cat "$s.out"
 done
 grep -q '"events_dropped":[1-9]' vtop.json && problem "vtop dropped events"
 
