@@ -259,7 +259,17 @@ bt_table() {
 	}
 	index($0, h) == 1 { flush(); key = keyof($0); next }
 	index($0, st) == 1 { flush(); v[m " " keyof($0) " sum"] += $NF; next }
-	key != "" && /^\[/ {
+	key != "" && /^[[(]/ {
+		for (f = 2; f <= NF && $f !~ /^\|/; f++)
+			;
+		# hist() is signed: "(..., 0)" holds the u64 values of 2^63 and
+		# more, which vtop counts in its last slot.
+		if ($1 == "(...,") {
+			cnt[63] += $(f - 1)
+			if ($(f - 1) > 0)
+				printf "%s %s: %d value(s) of 2^63 ns or more (a clock read backwards)\n", m, key, $(f - 1) >"/dev/stderr"
+			next
+		}
 		s = $1
 		gsub(/[][,)]/, "", s)
 		mult = 1
@@ -270,8 +280,6 @@ bt_table() {
 		slot = 0
 		for (x = s * mult; x >= 2; x /= 2)
 			slot++
-		for (f = 2; f <= NF && $f !~ /^\|/; f++)
-			;
 		cnt[slot] += $(f - 1)
 		next
 	}
