@@ -262,8 +262,8 @@ bt_table() {
 		for (f = 2; f <= NF && $f !~ /^\|/; f++)
 			;
 		# hist() is signed: "(..., 0)" would hold u64 values of 2^63 and
-		# more, vtop's last slot; the kernel gives none (a pop before its
-		# kick's stamp waited 0 ns).
+		# more, the last slot in vtop; the kernel gives none (a pop before its
+		# kick was stamped waited 0 ns).
 		if ($1 == "(...,") {
 			cnt[63] += $(f - 1)
 			next
