@@ -231,7 +231,7 @@ vtop_first() {
 # vtop_last_not STATE T: the time (ms) of vtop's last sample before T with
 # blk0/0 not in STATE, from blk0_states's list.
 vtop_last_not() {
-	awk -v s="$1" -v t="$2" '$1 < t && $2 != s { last = $1 } END { print last + 0 }' states.txt
+	awk -v s="$1" -v t="$2" '$1 < t && $2 != s { last = $1 } END { printf "%.0f\n", last }' states.txt
 }
 
 # cpu NAME PID: the CPU seconds (user + system) process PID has used.
