@@ -486,7 +486,7 @@ step "rates over their last minute: the rules against vtop's counters"
 # 1 % here, within the 10 %).
 # The minute must lie within vtop's samples: on a fast run the case gets
 # here less than a minute after vtop started.
-first_ms=$(samples | awk '{ printf "%.0f\n", substr($0, index($0, "\"time_ms\":") + 10) + 0; exit }')
+first_ms=$(awk '{ printf "%.0f\n", substr($0, index($0, "\"time_ms\":") + 10) + 0; exit }' vtop.json)
 window_sampled() {
 	query 'timestamp(device_queue:uvdev_queue_pushes:rate1m{device="blk0",queue="0"})'
 	te=$(jq -r '.data.result[0].value[1]' q.json)
