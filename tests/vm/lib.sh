@@ -98,6 +98,30 @@ wait_block() {
 	uvdev_block "$1"
 }
 
+# JSON_AWK: awk functions for the cases that read vtop's JSON lines without
+# jq (slow to start in the guest). val(s, key): the first value KEY has in
+# JSON text s, quotes removed ("" if none). queue_json(s, name, q): s from
+# queue Q of device NAME on ("" if none).
+# shellcheck disable=SC2034 # for the cases that source this file
+JSON_AWK='
+function val(s, key,   i, v) {
+	i = index(s, "\"" key "\":")
+	if (!i)
+		return ""
+	v = substr(s, i + length(key) + 3)
+	sub(/[,}\]].*/, "", v)
+	gsub(/"/, "", v)
+	return v
+}
+function queue_json(s, name, q,   i) {
+	i = index(s, "\"name\":\"" name "\",")
+	if (!i)
+		return ""
+	s = substr(s, i)
+	i = index(s, "{\"queue\":" q ",")
+	return i ? substr(s, i) : ""
+}'
+
 # stop_bpftrace PID: SIGINT bpftrace PID (a child of the case) so that it
 # prints its maps and exits. bpftrace has been seen, on a heavily loaded
 # host, to keep running after SIGINT: wait 30 s, say where it is, try once

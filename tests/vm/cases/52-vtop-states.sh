@@ -55,22 +55,12 @@ step() {
 
 # ---- reading vtop's JSON lines (no jq: grep, sed and awk only) ----------
 
-# val(s, key): the first value KEY has in the JSON text s, quotes removed.
-AWK_VAL='
-function val(s, key,   i, v) {
-	i = index(s, "\"" key "\":")
-	if (!i)
-		return ""
-	v = substr(s, i + length(key) + 3)
-	sub(/[,}\]].*/, "", v)
-	gsub(/"/, "", v)
-	return v
-}'
+# JSON_AWK's val() and queue_json() (lib.sh) read them.
 
 # queue_total FILE NAME Q KEY: KEY in the totals of queue Q of NAME, in
 # FILE's last line.
 queue_total() {
-	last_sample "$1" | awk -v name="$2" -v q="$3" -v key="$4" "$AWK_VAL"'
+	last_sample "$1" | awk -v name="$2" -v q="$3" -v key="$4" "$JSON_AWK"'
 	{
 		d = substr($0, index($0, "\"name\":\"" name "\","))
 		o = substr(d, index(d, "{\"queue\":" q ","))
@@ -82,7 +72,7 @@ queue_total() {
 # NAME: time_ms, queue state, pending, oldest_pending_ms, inflight,
 # oldest_inflight_ms, device state.
 queue_rows() {
-	awk -v name="$2" -v q="$3" "$AWK_VAL"'
+	awk -v name="$2" -v q="$3" "$JSON_AWK"'
 	{
 		i = index($0, "\"name\":\"" name "\",")
 		if (!i)

@@ -206,18 +206,10 @@ blk0_pushes() {
 # blk0_states: time (ms) and blk0/0's state, one line per vtop sample, into
 # states.txt (by awk: jq over every sample is slow in the guest).
 blk0_states() {
-	samples | awk '{
-		t = substr($0, index($0, "\"time_ms\":") + 10) + 0
-		i = index($0, "\"name\":\"blk0\",")
-		if (!i)
-			next
-		q = substr($0, i)
-		j = index(q, "{\"queue\":0,")
-		if (!j)
-			next
-		q = substr(q, j)
-		q = substr(q, index(q, "\"state\":\"") + 9)
-		printf "%.0f %s\n", t, substr(q, 1, index(q, "\"") - 1)
+	samples | awk "$JSON_AWK"'{
+		q = queue_json($0, "blk0", 0)
+		if (q != "")
+			printf "%.0f %s\n", val($0, "time_ms"), val(q, "state")
 	}' >states.txt
 }
 
@@ -501,25 +493,12 @@ sampled_past_te() {
 }
 wait_every 0.5 10 "a vtop sample after the rules' evaluation" sampled_past_te
 # Time, pushes, kicks (every mode) and service p99 of blk0/0, per sample.
-samples | awk '
-	function val(s, key,   i, v) {
-		i = index(s, "\"" key "\":")
-		if (!i)
-			return "null"
-		v = substr(s, i + length(key) + 3)
-		sub(/[,}\]].*/, "", v)
-		return v
-	}
+samples | awk "$JSON_AWK"'
 	{
-		t = substr($0, index($0, "\"time_ms\":") + 10) + 0
-		i = index($0, "\"name\":\"blk0\",")
-		if (!i)
+		q = queue_json($0, "blk0", 0)
+		if (q == "")
 			next
-		q = substr($0, i)
-		j = index(q, "{\"queue\":0,")
-		if (!j)
-			next
-		q = substr(q, j)
+		t = val($0, "time_ms")
 		tot = substr(q, index(q, "\"totals\":"))
 		k = substr(tot, index(tot, "\"kicks\":{") + 9)
 		n = split(substr(k, 1, index(k, "}") - 1), kv, ",")

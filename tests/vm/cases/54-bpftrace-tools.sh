@@ -469,17 +469,7 @@ done
 grep -q '"events_dropped":[1-9]' vtop.json && problem "vtop dropped events"
 
 # vtop's events, one per line: TYPE DEV, then what the type carries.
-AWK_VAL='
-function val(s, key,   i, v) {
-	i = index(s, "\"" key "\":")
-	if (!i)
-		return ""
-	v = substr(s, i + length(key) + 3)
-	sub(/[,}\]].*/, "", v)
-	gsub(/"/, "", v)
-	return v
-}'
-awk "$AWK_VAL"'{
+awk "$JSON_AWK"'{
 	e = substr($0, index($0, "\"events\":[") + 10)
 	n = split(e, ev, /\},\{/)
 	for (i = 1; i <= n; i++) {
