@@ -227,10 +227,9 @@ fi
 
 append="console=ttyS0 panic=-1 oops=panic uvdev_repo=$root"
 # Deterministic runs lay memory out the same way every boot: no kernel or
-# process address randomisation, no transparent huge pages (whether a
-# buffer lands in one depends on where it is mapped, and the kernel's
-# paths for huge and small pages differ: about 1 % of a request's
-# instructions, boot to boot).
+# process address randomisation, no transparent huge pages. With them,
+# boots of one build read two modes 1 % apart in instructions per request
+# (likely whether buffers land in huge pages: the kernel's paths differ).
 [ $deterministic -eq 0 ] || append+=" nokaslr norandmaps transparent_hugepage=never"
 [ -z "$extra_append" ] || append+=" $extra_append"
 # The demo owns the console: only errors may interrupt its screen.
