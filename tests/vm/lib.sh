@@ -98,6 +98,44 @@ wait_block() {
 	uvdev_block "$1"
 }
 
+# kqueue NAME Q: uvdevctl status's row for queue Q of NAME (also kept in
+# kq-NAME.txt): queue size flags pending pend_ms inflight infl_ms irq_ms slot.
+kqueue() {
+	uvdevctl status "$1" >"kq-$1.txt" || return 1
+	awk -v q="$2" 'NR > 1 && $1 == q' "kq-$1.txt"
+}
+
+# row_field ROW N: the Nth field of a row.
+row_field() {
+	local -a f
+	read -r -a f <<<"$1"
+	echo "${f[$(($2 - 1))]}"
+}
+
+# quiet NAME Q: nothing pending, in flight or waiting for an interrupt on
+# queue Q of NAME, as the kernel sees it.
+quiet() {
+	local row
+	row=$(kqueue "$1" "$2") || return 1
+	[ -n "$row" ] && [ "$(row_field "$row" 4)" = 0 ] && [ "$(row_field "$row" 6)" = 0 ] &&
+		[ "$(row_field "$row" 8)" = 0.0 ]
+}
+
+# stop_in_flight PID NAME TRIES: SIGSTOP backend PID at a moment when
+# queues 0 and 1 of NAME hold chains in flight (popped, not pushed),
+# SIGCONT and try again, TRIES times at most. Sets held (the chains in
+# flight, 0 if never) and attempt; PID is left stopped when held > 0.
+stop_in_flight() {
+	held=0
+	# shellcheck disable=SC2034 # the caller reports it
+	for attempt in $(seq "$3"); do
+		kill -STOP "$1"
+		held=$(( $(row_field "$(kqueue "$2" 0)" 6) + $(row_field "$(kqueue "$2" 1)" 6) ))
+		[ "$held" -eq 0 ] || return 0
+		kill -CONT "$1"
+	done
+}
+
 # JSON_AWK: awk functions for the cases that read vtop's JSON lines without
 # jq (slow to start in the guest). val(s, key): the first value KEY has in
 # JSON text s, quotes removed ("" if none). queue_json(s, name, q): s from

@@ -96,13 +96,6 @@ last_row() {
 	queue_rows "$1.last" "$2" "$3"
 }
 
-# row_field ROW N: the Nth field of a row.
-row_field() {
-	local -a f
-	read -r -a f <<<"$1"
-	echo "${f[$(($2 - 1))]}"
-}
-
 # in_state FILE NAME Q STATE: in FILE's last line, queue Q of NAME and the
 # device are both in STATE.
 in_state() {
@@ -164,21 +157,6 @@ last_sample() {
 }
 
 # ---- the kernel's view ------------------------------------------------------
-
-# kqueue NAME Q: uvdevctl status's row for queue Q of NAME: queue size flags
-# pending pend_ms inflight infl_ms irq_ms.
-kqueue() {
-	uvdevctl status "$1" >"kq-$1.txt" || return 1
-	awk -v q="$2" 'NR > 1 && $1 == q' "kq-$1.txt"
-}
-
-# quiet NAME Q: nothing pending, in flight or waiting for an interrupt.
-quiet() {
-	local row
-	row=$(kqueue "$1" "$2") || return 1
-	[ -n "$row" ] && [ "$(row_field "$row" 4)" = 0 ] && [ "$(row_field "$row" 6)" = 0 ] &&
-		[ "$(row_field "$row" 8)" = 0.0 ]
-}
 
 virtio_of() {
 	basename "$(readlink -f /sys/class/uvdev/"$1"/virtio*)"
@@ -339,13 +317,7 @@ wait_for 60 "fio load on blkb" busy
 echo "[${SECONDS}s] fio is loading blkb"
 echo 1000 >/sys/class/uvdev/blkb/msg_timeout_ms
 # Stop the backend with chains in flight (popped, not pushed).
-held=0
-for attempt in $(seq 10); do
-	kill -STOP "$blkb"
-	held=$(( $(row_field "$(kqueue blkb 0)" 6) + $(row_field "$(kqueue blkb 1)" 6) ))
-	[ "$held" -eq 0 ] || break
-	kill -CONT "$blkb"
-done
+stop_in_flight "$blkb" blkb 10
 [ "$held" -gt 0 ] || fail "never stopped blkb with a chain in flight"
 has_inflight() {
 	local r0 r1

@@ -232,21 +232,6 @@ cpu() {
 		"/proc/$2/stat"
 }
 
-# ---- the kernel's view -----------------------------------------------------------
-
-row_field() {
-	local -a f
-	read -r -a f <<<"$1"
-	echo "${f[$(($2 - 1))]}"
-}
-
-# kqueue: uvdevctl status's row for blk0's queue 0: queue size flags
-# pending pend_ms inflight infl_ms irq_ms.
-kqueue() {
-	uvdevctl status blk0 >kq.txt || return 1
-	awk 'NR > 1 && $1 == 0' kq.txt
-}
-
 # ---- start -------------------------------------------------------------------------
 
 # Prometheus first: it takes long to start in a TCG guest (its binary comes
@@ -329,7 +314,7 @@ t_stop=$(now_ms)
 held() {
 	local row
 	t_before=$(now_ms)
-	row=$(kqueue) || return 1
+	row=$(kqueue blk0 0) || return 1
 	t_after=$(now_ms)
 	echo "$row" >held.txt
 	[ $(($(row_field "$row" 4) + $(row_field "$row" 6))) -gt 0 ]
@@ -393,7 +378,7 @@ VTOP_FROZEN='def states: ["ok", "idle", "not-ready", "irq-lost", "stalled", "nee
 		select(.state == $s)] | length)")'
 frozen_equal() {
 	local row k_pend k_infl
-	row=$(kqueue)
+	row=$(kqueue blk0 0)
 	k_pend=$(row_field "$row" 4)
 	k_infl=$(row_field "$row" 6)
 	query "$PROM_FROZEN"

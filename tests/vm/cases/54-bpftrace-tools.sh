@@ -126,23 +126,6 @@ ios=$(grep -o '"total_ios" : [0-9]*' fio.json | awk '{ s += $3 } END { print s }
 expect_eq "fio's I/O count" 2048 "$ios"
 dd if=/dev/hwrng of=/dev/null bs=64 count=64 status=none
 
-# kqueue NAME Q: uvdevctl status's row for queue Q of NAME: queue size
-# flags pending pend_ms inflight infl_ms irq_ms.
-kqueue() {
-	uvdevctl status "$1" >"kq-$1.txt" || return 1
-	awk -v q="$2" 'NR > 1 && $1 == q' "kq-$1.txt"
-}
-field() {
-	local -a f
-	read -r -a f <<<"$1"
-	echo "${f[$(($2 - 1))]}"
-}
-quiet() {
-	local row
-	row=$(kqueue "$1" "$2") || return 1
-	[ -n "$row" ] && [ "$(field "$row" 4)" = 0 ] && [ "$(field "$row" 6)" = 0 ] &&
-		[ "$(field "$row" 8)" = 0.0 ]
-}
 all_quiet() {
 	quiet blk0 0 && quiet blk0 1 && quiet rng0 0
 }
@@ -364,19 +347,13 @@ fio_pid=$!
 loaded() {
 	local r0 r1
 	r0=$(kqueue blk0 0) && r1=$(kqueue blk0 1) &&
-		[ $(( $(field "$r0" 4) + $(field "$r0" 6) + $(field "$r1" 4) + $(field "$r1" 6) )) -gt 0 ]
+		[ $(( $(row_field "$r0" 4) + $(row_field "$r0" 6) + $(row_field "$r1" 4) + $(row_field "$r1" 6) )) -gt 0 ]
 }
 wait_for 30 "fio to load blk0" loaded
 # Only what stuck.bt prints from here on (nothing was stuck before, but a
 # slow chain under the histogram load must not count).
 stuck_from=$(wc -l <stuck.out)
-held=0
-for attempt in $(seq 20); do
-	kill -STOP "$blk"
-	held=$(( $(field "$(kqueue blk0 0)" 6) + $(field "$(kqueue blk0 1)" 6) ))
-	[ "$held" -eq 0 ] || break
-	kill -CONT "$blk"
-done
+stop_in_flight "$blk" blk0 20
 [ "$held" -gt 0 ] || fail "never stopped blk0's backend with a chain in flight"
 stopped=$(now_ms)
 echo "stopped with $held chains in flight (attempt $attempt)"
