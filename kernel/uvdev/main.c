@@ -68,20 +68,20 @@ MODULE_PARM_DESC(max_queues,
 		 "Virtqueues of all devices together, 1..16384 (default 1024)");
 
 /*
- * Protects uvdev_devices, each device's destroying flag, uvdev_queues_used
- * and uvdev_last_serial; held briefly, never across a destroy, which may
- * wait for the message timeout.
+ * Protects uvdev_devices, each device's destroying flag and
+ * uvdev_last_serial; held briefly, never across a destroy, which may wait
+ * for the message timeout.
  */
 static DEFINE_MUTEX(uvdev_devices_lock);
 static LIST_HEAD(uvdev_devices);
-static unsigned int uvdev_queues_used;
 static u32 uvdev_last_serial;
 static DEFINE_IDA(uvdev_ids);
 /*
  * Every live device's queues hold a slot below max_queues, taken at create
- * and given back at destroy. Queue tracepoints carry the slot and the
- * device's serial, so a monitor keeps a queue's counters in an array
- * indexed by slot and tells a slot's successive owners apart by serial.
+ * and given back at destroy: no free slot, no device (ENOSPC). Queue
+ * tracepoints carry the slot and the device's serial, so a monitor keeps a
+ * queue's counters in an array indexed by slot and tells a slot's
+ * successive owners apart by serial.
  */
 static DEFINE_IDA(uvdev_queue_slots);
 static dev_t uvdev_devt;
@@ -447,7 +447,10 @@ static void uvdev_put_slots(struct uvdev_device *udev, u32 n)
 		ida_free(&uvdev_queue_slots, udev->vqs[n].slot);
 }
 
-/* A slot for each queue and a serial; under uvdev_devices_lock. */
+/*
+ * A slot for each queue and a serial; under uvdev_devices_lock. -ENOSPC
+ * (slots taken back) when max_queues has too few left.
+ */
 static int uvdev_take_slots(struct uvdev_device *udev)
 {
 	u32 i;
@@ -512,10 +515,6 @@ static int uvdev_create(struct uvdev_create __user *argp)
 		ret = -EEXIST;
 		goto err_unlock;
 	}
-	if (udev->num_queues > uvdev_max_queues - uvdev_queues_used) {
-		ret = -ENOSPC;
-		goto err_unlock;
-	}
 	ret = uvdev_take_slots(udev);
 	if (ret)
 		goto err_unlock;
@@ -523,7 +522,6 @@ static int uvdev_create(struct uvdev_create __user *argp)
 	if (ret)
 		goto err_slots;
 	list_add_tail(&udev->node, &uvdev_devices);
-	uvdev_queues_used += udev->num_queues;
 	mutex_unlock(&uvdev_devices_lock);
 
 	trace_uvdev_dev_create(udev->id, udev->name, udev->device_id,
@@ -552,7 +550,6 @@ static void uvdev_destroy_marked(struct uvdev_device *udev)
 	cdev_device_del(&udev->cdev, &udev->dev);
 	mutex_lock(&uvdev_devices_lock);
 	list_del(&udev->node);
-	uvdev_queues_used -= udev->num_queues;
 	uvdev_put_slots(udev, udev->num_queues);
 	mutex_unlock(&uvdev_devices_lock);
 	put_device(&udev->dev);
