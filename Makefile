@@ -72,7 +72,6 @@ endif
 
 # Kbuild writes its objects next to the sources, so build from a tree of
 # symlinks under $(O) and keep the source tree clean.
-# $(1): source tree to mirror, $(2): the module's directory inside it.
 # kbuild_module SRC, DIR [, TREE, KBUILD-ARGS]: build the module in SRC/DIR
 # from a tree of symlinks to SRC in $(O)/TREE (default: SRC).
 define kbuild_module
@@ -309,6 +308,6 @@ clean:
 
 FORCE:
 
-.PHONY: all help deps module vmlinux-h checkpatch bpf tools check check-unit \
+.PHONY: all help deps module vmlinux-h checkpatch bpf tools check check-lint check-unit \
 	check-bpf check-vm vm-test-bins check-perf perf-selftest perf-baseline bench fuzz demo clean \
 	debug-kernel check-debug install uninstall FORCE
