@@ -90,6 +90,7 @@ void uvdev_break(struct uvdev_device *udev, u32 reason, const char *fmt, ...)
 	if (!broke)
 		return;
 
+	uvdev_notif_fail(udev, -EIO);
 	trace_uvdev_dev_broken(udev->id, reason);
 	va_start(args, fmt);
 	vaf.fmt = fmt;
@@ -219,6 +220,8 @@ void uvdev_destroy_device(struct uvdev_device *udev)
 	udev->life = UVDEV_DYING;
 	backend = udev->backend;
 	spin_unlock_irqrestore(&udev->state_lock, flags);
+	/* No wait for a notification outlasts the start of destroy. */
+	uvdev_notif_fail(udev, -ENODEV);
 	if (backend)
 		uvdev_deadline_arm(udev);
 	else
@@ -241,6 +244,7 @@ void uvdev_destroy_device(struct uvdev_device *udev)
 	cancel_work_sync(&udev->fail_work);
 	cancel_work_sync(&udev->config_irq_work);
 	cancel_work_sync(&udev->register_work);
+	uvdev_notif_stop(udev);
 }
 
 /* ---- watching unbinds on the virtio bus ------------------------------- */

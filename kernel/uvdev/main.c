@@ -159,7 +159,8 @@ static int uvdev_check_create(const struct uvdev_create *req)
 	    !is_power_of_2(req->max_queue_size))
 		return -EINVAL;
 	if (req->config_size > UVDEV_MAX_CONFIG_SIZE ||
-	    req->msg_timeout_ms > UVDEV_MAX_TIMEOUT_MS)
+	    req->msg_timeout_ms > UVDEV_MAX_TIMEOUT_MS ||
+	    req->notif_max > UVDEV_NOTIF_MAX_KEY)
 		return -EINVAL;
 	if (uvdev_driver_busy_waits(req) &&
 	    !(req->flags & UVDEV_CREATE_F_BUSY_WAIT))
@@ -216,7 +217,7 @@ static DEVICE_ATTR_RO(max_queue_size);
 static ssize_t status_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
-	return sysfs_emit(buf, "0x%02x\n", READ_ONCE(dev_to_uvdev(dev)->status));
+	return sysfs_emit(buf, "0x%02x\n", uvdev_status(dev_to_uvdev(dev)));
 }
 static DEVICE_ATTR_RO(status);
 
@@ -258,6 +259,13 @@ static ssize_t msg_timeout_ms_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(msg_timeout_ms);
 
+static ssize_t notif_max_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", dev_to_uvdev(dev)->notif.max);
+}
+static DEVICE_ATTR_RO(notif_max);
+
 static struct attribute *uvdev_attrs[] = {
 	&dev_attr_dev_id.attr,
 	&dev_attr_device_id.attr,
@@ -267,6 +275,7 @@ static struct attribute *uvdev_attrs[] = {
 	&dev_attr_broken.attr,
 	&dev_attr_backend.attr,
 	&dev_attr_msg_timeout_ms.attr,
+	&dev_attr_notif_max.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(uvdev);
@@ -345,7 +354,7 @@ static long uvdev_dev_info(struct uvdev_device *udev,
 		.driver_features = READ_ONCE(udev->driver_features),
 		.config_size = udev->config_size,
 		.config_generation = READ_ONCE(udev->config_generation),
-		.status = READ_ONCE(udev->status),
+		.status = uvdev_status(udev),
 		.broken = uvdev_is_broken(udev),
 	};
 
@@ -366,6 +375,8 @@ static long uvdev_dev_ioctl(struct file *file, unsigned int cmd,
 	case UVDEV_IOC_SET_CONFIG:
 	case UVDEV_IOC_GET_CONFIG:
 		return uvdev_config_ioctl(udev, cmd, argp);
+	case UVDEV_IOC_NOTIFY:
+		return uvdev_notify_ioctl(udev, argp);
 	default:
 		return uvdev_vq_ioctl(udev, cmd, argp);
 	}
@@ -388,6 +399,7 @@ static const struct file_operations uvdev_dev_fops = {
 /* Free a device that never got as far as device_initialize(). */
 static void uvdev_free(struct uvdev_device *udev)
 {
+	uvdev_notif_free(udev);
 	kfree(udev->vqs);
 	kfree(udev->config);
 	kfree(udev);
@@ -404,6 +416,7 @@ static void uvdev_dev_free(struct device *dev)
 static struct uvdev_device *uvdev_alloc(const struct uvdev_create *req)
 {
 	struct uvdev_device *udev;
+	int ret;
 	u32 i;
 
 	udev = kzalloc(sizeof(*udev), GFP_KERNEL);
@@ -411,7 +424,8 @@ static struct uvdev_device *uvdev_alloc(const struct uvdev_create *req)
 		return ERR_PTR(-ENOMEM);
 	udev->vqs = kcalloc(req->num_queues, sizeof(*udev->vqs), GFP_KERNEL);
 	udev->config = kzalloc(max_t(u32, req->config_size, 1), GFP_KERNEL);
-	if (!udev->vqs || !udev->config) {
+	ret = uvdev_notif_init(udev, req->notif_max);
+	if (!udev->vqs || !udev->config || ret) {
 		uvdev_free(udev);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -582,25 +596,33 @@ static int uvdev_destroy(struct uvdev_destroy __user *argp)
 	return 0;
 }
 
-static long uvdev_queue_state(struct uvdev_queue_state __user *argp)
+/* The device with id @dev_id, with a reference, or NULL. */
+static struct uvdev_device *uvdev_get_by_id(u32 dev_id)
 {
-	struct uvdev_queue_state st;
 	struct uvdev_device *udev, *found = NULL;
-
-	if (copy_from_user(&st, argp, sizeof(st)))
-		return -EFAULT;
-	if (memchr_inv(&st.size, 0, sizeof(st) - offsetof(typeof(st), size)))
-		return -EINVAL;
 
 	mutex_lock(&uvdev_devices_lock);
 	list_for_each_entry(udev, &uvdev_devices, node) {
-		if (udev->id == st.dev_id) {
+		if (udev->id == dev_id) {
 			found = udev;
 			get_device(&found->dev);
 			break;
 		}
 	}
 	mutex_unlock(&uvdev_devices_lock);
+	return found;
+}
+
+static long uvdev_queue_state(struct uvdev_queue_state __user *argp)
+{
+	struct uvdev_queue_state st;
+	struct uvdev_device *found;
+
+	if (copy_from_user(&st, argp, sizeof(st)))
+		return -EFAULT;
+	if (memchr_inv(&st.size, 0, sizeof(st) - offsetof(typeof(st), size)))
+		return -EINVAL;
+	found = uvdev_get_by_id(st.dev_id);
 	if (!found)
 		return -ENOENT;
 	if (st.queue >= found->num_queues) {
@@ -615,10 +637,51 @@ static long uvdev_queue_state(struct uvdev_queue_state __user *argp)
 		st.flags |= UVDEV_QUEUE_BROKEN;
 	if (READ_ONCE(found->backend))
 		st.flags |= UVDEV_QUEUE_BACKEND;
-	st.status = READ_ONCE(found->status);
+	st.status = uvdev_status(found);
 	st.now_ns = ktime_get_ns();
 	put_device(&found->dev);
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long uvdev_notif_state_ioctl(struct uvdev_notif_state __user *argp)
+{
+	struct uvdev_notif_state st;
+	struct uvdev_device *udev;
+
+	if (copy_from_user(&st, argp, sizeof(st)))
+		return -EFAULT;
+	if (memchr_inv(&st.notif_max, 0,
+		       sizeof(st) - offsetof(typeof(st), notif_max)))
+		return -EINVAL;
+	udev = uvdev_get_by_id(st.dev_id);
+	if (!udev)
+		return -ENOENT;
+	uvdev_notif_state(udev, &st);
+	st.now_ns = ktime_get_ns();
+	put_device(&udev->dev);
+	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long uvdev_notif_wait_ioctl(struct uvdev_notif_wait __user *argp)
+{
+	struct uvdev_notif_wait req;
+	struct uvdev_device *udev;
+	long ret;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved || req.waited_ns)
+		return -EINVAL;
+	udev = uvdev_get_by_id(req.dev_id);
+	if (!udev)
+		return -ENOENT;
+	ret = uvdev_notif_wait(udev, req.key, req.timeout_ms, &req.waited_ns);
+	put_device(&udev->dev);
+	if (ret == -EINVAL)
+		return ret;
+	if (put_user(req.waited_ns, &argp->waited_ns))
+		return -EFAULT;
+	return ret;
 }
 
 static long uvdev_control_ioctl(struct file *file, unsigned int cmd,
@@ -629,6 +692,10 @@ static long uvdev_control_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case UVDEV_IOC_QUEUE_STATE:
 		return uvdev_queue_state(argp);
+	case UVDEV_IOC_NOTIF_STATE:
+		return uvdev_notif_state_ioctl(argp);
+	case UVDEV_IOC_NOTIF_WAIT:
+		return uvdev_notif_wait_ioctl(argp);
 	case UVDEV_IOC_CREATE:
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;

@@ -395,6 +395,141 @@ DEFINE_EVENT(uvdev_irq_result, uvdev_irq_deliver,
 	TP_ARGS(dev, queue, latency_ns, outcome, slot, serial)
 );
 
+/* ---- async notifications ------------------------------------------------ */
+
+/* A value the backend posted; batch: values in its UVDEV_IOC_NOTIFY call. */
+DECLARE_EVENT_CLASS(uvdev_notif_value,
+	TP_PROTO(u32 dev, u32 value, u32 batch),
+	TP_ARGS(dev, value, batch),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, value)
+		__field(u32, batch)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->value = value;
+		__entry->batch = batch;
+	),
+	TP_printk("dev=%u value=%u batch=%u", __entry->dev, __entry->value,
+		  __entry->batch)
+);
+
+DEFINE_EVENT(uvdev_notif_value, uvdev_notif_post,
+	TP_PROTO(u32 dev, u32 value, u32 batch),
+	TP_ARGS(dev, value, batch)
+);
+
+/*
+ * The top half took a value: latency_ns since it was first posted, posts
+ * of it merged into this delivery (at least 1), waiters it woke (0: it was
+ * remembered, or it is the bottom-half value).
+ */
+DECLARE_EVENT_CLASS(uvdev_notif_take,
+	TP_PROTO(u32 dev, u32 value, u64 latency_ns, u32 posts, u32 woken),
+	TP_ARGS(dev, value, latency_ns, posts, woken),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, value)
+		__field(u64, latency_ns)
+		__field(u32, posts)
+		__field(u32, woken)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->value = value;
+		__entry->latency_ns = latency_ns;
+		__entry->posts = posts;
+		__entry->woken = woken;
+	),
+	TP_printk("dev=%u value=%u latency_ns=%llu posts=%u woken=%u",
+		  __entry->dev, __entry->value, __entry->latency_ns,
+		  __entry->posts, __entry->woken)
+);
+
+DEFINE_EVENT(uvdev_notif_take, uvdev_notif_deliver,
+	TP_PROTO(u32 dev, u32 value, u64 latency_ns, u32 posts, u32 woken),
+	TP_ARGS(dev, value, latency_ns, posts, woken)
+);
+
+/* A task begins to wait for a key. */
+DECLARE_EVENT_CLASS(uvdev_notif_key,
+	TP_PROTO(u32 dev, u32 key),
+	TP_ARGS(dev, key),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, key)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->key = key;
+	),
+	TP_printk("dev=%u key=%u", __entry->dev, __entry->key)
+);
+
+DEFINE_EVENT(uvdev_notif_key, uvdev_notif_wait_start,
+	TP_PROTO(u32 dev, u32 key),
+	TP_ARGS(dev, key)
+);
+
+/* A wait ended: result is enum uvdev_trace_wait_result. */
+DECLARE_EVENT_CLASS(uvdev_notif_key_end,
+	TP_PROTO(u32 dev, u32 key, u32 result, u64 waited_ns),
+	TP_ARGS(dev, key, result, waited_ns),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, key)
+		__field(u32, result)
+		__field(u64, waited_ns)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->key = key;
+		__entry->result = result;
+		__entry->waited_ns = waited_ns;
+	),
+	TP_printk("dev=%u key=%u result=%s waited_ns=%llu", __entry->dev,
+		  __entry->key,
+		  __print_symbolic(__entry->result,
+				   { UVDEV_TRACE_WAIT_WOKEN, "woken" },
+				   { UVDEV_TRACE_WAIT_REMEMBERED, "remembered" },
+				   { UVDEV_TRACE_WAIT_TIMEOUT, "timeout" },
+				   { UVDEV_TRACE_WAIT_INTERRUPTED, "interrupted" },
+				   { UVDEV_TRACE_WAIT_FAILED, "failed" }),
+		  __entry->waited_ns)
+);
+
+DEFINE_EVENT(uvdev_notif_key_end, uvdev_notif_wait_end,
+	TP_PROTO(u32 dev, u32 key, u32 result, u64 waited_ns),
+	TP_ARGS(dev, key, result, waited_ns)
+);
+
+/*
+ * The bottom half ran: the events it delivered (UVDEV_NOTIF_EV_*) and
+ * latency_ns since the top half took the value that asked for it.
+ */
+DECLARE_EVENT_CLASS(uvdev_notif_bottom,
+	TP_PROTO(u32 dev, u32 events, u64 latency_ns),
+	TP_ARGS(dev, events, latency_ns),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, events)
+		__field(u64, latency_ns)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->events = events;
+		__entry->latency_ns = latency_ns;
+	),
+	TP_printk("dev=%u events=%#x latency_ns=%llu", __entry->dev,
+		  __entry->events, __entry->latency_ns)
+);
+
+DEFINE_EVENT(uvdev_notif_bottom, uvdev_notif_bh,
+	TP_PROTO(u32 dev, u32 events, u64 latency_ns),
+	TP_ARGS(dev, events, latency_ns)
+);
+
 #endif /* _UVDEV_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -63,17 +63,42 @@ static u32 uvdev_generation(struct virtio_device *vdev)
 	return READ_ONCE(to_uvdev(vdev)->config_generation);
 }
 
+/* The status the driver set, with NEEDS_RESET if the device asked for one. */
+u8 uvdev_status(struct uvdev_device *udev)
+{
+	return READ_ONCE(udev->status) |
+	       (READ_ONCE(udev->needs_reset) ? VIRTIO_CONFIG_S_NEEDS_RESET : 0);
+}
+
+/*
+ * The device needs a reset (the notification bottom half): the driver sees
+ * NEEDS_RESET in the status until it resets the device.
+ */
+void uvdev_set_needs_reset(struct uvdev_device *udev)
+{
+	u8 old = uvdev_status(udev);
+
+	if (old & VIRTIO_CONFIG_S_NEEDS_RESET)
+		return;
+	WRITE_ONCE(udev->needs_reset, true);
+	trace_uvdev_status(udev->id, old, uvdev_status(udev));
+	dev_warn(&udev->dev, "the backend asks for a device reset\n");
+}
+
 static u8 uvdev_get_status(struct virtio_device *vdev)
 {
-	return READ_ONCE(to_uvdev(vdev)->status);
+	return uvdev_status(to_uvdev(vdev));
 }
 
 static void uvdev_set_status(struct virtio_device *vdev, u8 status)
 {
 	struct uvdev_device *udev = to_uvdev(vdev);
 	struct uvdev_msg msg = { .type = UVDEV_MSG_SET_STATUS };
-	u8 old = udev->status;
+	u8 old = udev->status, reset;
 	int ret;
+
+	/* The device's bit: the driver passes back what get_status showed. */
+	status &= ~VIRTIO_CONFIG_S_NEEDS_RESET;
 
 	msg.status.old_status = old;
 	msg.status.status = status;
@@ -87,14 +112,15 @@ static void uvdev_set_status(struct virtio_device *vdev, u8 status)
 	if (ret)
 		status = old;
 	WRITE_ONCE(udev->status, status);
-	trace_uvdev_status(udev->id, old, status);
+	reset = uvdev_status(udev) & VIRTIO_CONFIG_S_NEEDS_RESET;
+	trace_uvdev_status(udev->id, old | reset, status | reset);
 }
 
 static void uvdev_reset(struct virtio_device *vdev)
 {
 	struct uvdev_device *udev = to_uvdev(vdev);
 	struct uvdev_msg msg = { .type = UVDEV_MSG_RESET };
-	u8 old = udev->status;
+	u8 old = uvdev_status(udev);
 	u32 i;
 
 	/*
@@ -109,6 +135,7 @@ static void uvdev_reset(struct virtio_device *vdev)
 	for (i = 0; i < udev->num_queues; i++)
 		uvdev_vq_reset(&udev->vqs[i]);
 	WRITE_ONCE(udev->status, 0);
+	WRITE_ONCE(udev->needs_reset, false);
 	udev->driver_features = 0;
 	trace_uvdev_status(udev->id, old, 0);
 }

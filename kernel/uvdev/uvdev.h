@@ -8,6 +8,7 @@
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/eventfd.h>
+#include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
@@ -86,6 +87,33 @@ struct uvdev_vq {
 	atomic64_t unnotified_ns;
 };
 
+/* A device's asynchronous notifications (notif.c). */
+struct uvdev_notif {
+	u32 max;			/* the largest key */
+	struct irq_work top_half;	/* takes the posted values */
+	struct work_struct bottom_half;	/* delivers events to the driver */
+
+	/*
+	 * Protects everything below. Taken by posters, waiters and the top
+	 * half, which runs in hard interrupt context: always irqsave.
+	 */
+	spinlock_t lock;
+	unsigned long *posted;		/* values the top half has not taken */
+	u32 *posts;			/* [max + 1]: posts merged into each */
+	u64 *post_ns;			/* [max + 1]: when each was first posted */
+	u32 cursor;			/* the top half takes values from here */
+	unsigned long *remembered;	/* keys posted while no one waited */
+	struct list_head waiters;	/* struct uvdev_notif_waiter */
+	u32 nwaiters;
+	u32 events;			/* UVDEV_NOTIF_EV_* for the bottom half */
+	u64 bh_ns;			/* when the bottom half was asked for */
+	int fail;			/* 0, or what every wait now ends with */
+	struct {
+		u64 posted, merged, delivered, woke, wakeups, remembered,
+		    remembered_merged, consumed, bottom_halves, top_halves;
+	} stats;			/* see struct uvdev_notif_state */
+};
+
 /*
  * The life of a device (lifecycle.c). Broken is separate: any live or
  * dying device can break, for good.
@@ -123,9 +151,12 @@ struct uvdev_device {
 
 	/* Set by the virtio core's calls, which it serialises; read by DEV_INFO. */
 	u8 status;
+	/* VIRTIO_CONFIG_S_NEEDS_RESET, set by the bottom half until a reset. */
+	bool needs_reset;
 	u64 driver_features;
 
 	struct uvdev_vq *vqs;		/* [num_queues] */
+	struct uvdev_notif notif;
 
 	/*
 	 * Protects the device's life (life, broken, backend), the control
@@ -181,6 +212,8 @@ void uvdev_destroy_device(struct uvdev_device *udev);
 void uvdev_transport_init(struct uvdev_device *udev);
 int uvdev_transport_register(struct uvdev_device *udev);
 struct uvdev_device *uvdev_from_bus_device(struct device *dev);
+u8 uvdev_status(struct uvdev_device *udev);
+void uvdev_set_needs_reset(struct uvdev_device *udev);
 long uvdev_config_ioctl(struct uvdev_device *udev, unsigned int cmd,
 			struct uvdev_config_update __user *argp);
 
@@ -195,6 +228,17 @@ __poll_t uvdev_msg_poll(struct uvdev_device *udev, struct file *file,
 			poll_table *wait);
 void uvdev_msg_requeue_locked(struct uvdev_device *udev);
 void uvdev_msg_fail_all_locked(struct uvdev_device *udev, int result);
+
+/* notif.c */
+int uvdev_notif_init(struct uvdev_device *udev, u32 max);
+void uvdev_notif_free(struct uvdev_device *udev);
+long uvdev_notify_ioctl(struct uvdev_device *udev,
+			struct uvdev_notify __user *argp);
+int uvdev_notif_wait(struct uvdev_device *udev, u32 key, u32 timeout_ms,
+		     u64 *waited_ns);
+void uvdev_notif_fail(struct uvdev_device *udev, int err);
+void uvdev_notif_stop(struct uvdev_device *udev);
+void uvdev_notif_state(struct uvdev_device *udev, struct uvdev_notif_state *st);
 
 /* vq.c */
 void uvdev_vq_init(struct uvdev_vq *uq, struct uvdev_device *udev, u32 index);

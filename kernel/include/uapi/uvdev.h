@@ -47,6 +47,9 @@
  * @dev_id: out: the device's id, the "dev" field of every uvdev tracepoint.
  *	Written before the device exists: if it cannot be, nothing is created.
  * @flags: UVDEV_CREATE_F_*.
+ * @notif_max: the largest notification key, 0..UVDEV_NOTIF_MAX_KEY: keys
+ *	1..@notif_max can be posted (UVDEV_IOC_NOTIFY) and waited for
+ *	(UVDEV_IOC_NOTIF_WAIT); 0 allows only the bottom-half value.
  * @reserved: must be zero.
  *
  * Errors: EINVAL a field out of range, EEXIST the name is taken (also while
@@ -67,7 +70,8 @@ struct uvdev_create {
 	__u64 config;
 	__u32 dev_id;
 	__u32 flags;
-	__u32 reserved[6];
+	__u32 notif_max;
+	__u32 reserved[5];
 };
 
 /*
@@ -151,9 +155,94 @@ struct uvdev_queue_state {
 #define UVDEV_QUEUE_BROKEN	_BITUL(2)	/* the device is broken */
 #define UVDEV_QUEUE_BACKEND	_BITUL(3)	/* a backend holds the device */
 
+/*
+ * Asynchronous notifications, on the model of OP-TEE's: the backend posts
+ * values (UVDEV_IOC_NOTIFY); the kernel takes them in a top half that never
+ * sleeps. Value UVDEV_NOTIF_BOTTOM_HALF runs the device's bottom half, in
+ * process context, which tells the driver of the events the backend made
+ * pending (UVDEV_NOTIF_EV_*). Values 1..notif_max are keys: a key wakes
+ * every task waiting for it (UVDEV_IOC_NOTIF_WAIT); a key posted while no
+ * one waits is remembered, once, and the next wait for it returns at once.
+ * A key posted again before the top half took it counts once ("merged").
+ * Remembered keys belong to the device: they outlive its backend. Destroy
+ * and a broken device end every wait with an error.
+ */
+#define UVDEV_NOTIF_MAX_KEY	1024	/* the largest notif_max */
+#define UVDEV_NOTIF_MAX_WAITERS	64	/* tasks waiting on one device */
+#define UVDEV_NOTIF_BOTTOM_HALF	0	/* the value that runs the bottom half */
+
+/*
+ * UVDEV_IOC_NOTIF_WAIT - wait for a key to be posted (control node; no
+ * backend fd needed). Returns at once, taking it, if the key was posted
+ * while no one waited.
+ * @dev_id: the device (sysfs dev_id).
+ * @key: 1..the device's notif_max.
+ * @timeout_ms: 0..UVDEV_MAX_TIMEOUT_MS; 0 only takes a remembered key.
+ * @waited_ns: out: how long the call waited.
+ * Errors: ENOENT no device with that id, EINVAL key or timeout out of
+ * range or reserved not zero, EAGAIN timeout 0 and the key not remembered,
+ * ETIMEDOUT not posted in time, EINTR a signal came first, ENOSPC
+ * UVDEV_NOTIF_MAX_WAITERS tasks wait on the device already, EIO the device
+ * is broken, ENODEV it was destroyed.
+ */
+struct uvdev_notif_wait {
+	__u32 dev_id;
+	__u32 key;
+	__u32 timeout_ms;
+	__u32 reserved;
+	__u64 waited_ns;
+};
+
+/*
+ * UVDEV_IOC_NOTIF_STATE - a device's notifications as the kernel sees them
+ * now, for monitors and tests (control node). Set @dev_id and zero the
+ * rest, which is output. The counters only grow; once the top half has run,
+ * posted == delivered + merged, and every key delivered either woke its
+ * waiters (woke), was remembered (remembered) or was remembered already
+ * (remembered_merged). Waits that returned 0 == wakeups + consumed.
+ * @notif_max: the device's largest key.
+ * @waiters: tasks waiting now; @oldest_wait_ns: when the longest of them
+ *	began (CLOCK_MONOTONIC), 0 if none.
+ * @remembered_now: keys remembered and not taken by a wait yet.
+ * @events: bottom-half events made pending and not delivered yet.
+ * @posted: values accepted by UVDEV_IOC_NOTIFY (the bottom-half value too).
+ * @merged: posts of a value the top half had not taken yet.
+ * @delivered: values the top half took.
+ * @woke: keys delivered to at least one waiter; @wakeups: waiters woken.
+ * @remembered: keys delivered with no waiter, not remembered before.
+ * @remembered_merged: keys delivered with no waiter, already remembered.
+ * @consumed: waits that took a remembered key.
+ * @bottom_halves: bottom-half runs.
+ * @top_halves: top-half runs (each drains every value posted before it).
+ * @now_ns: when this state was read.
+ * Errors: ENOENT no device with that id, EINVAL an output field not zero.
+ */
+struct uvdev_notif_state {
+	__u32 dev_id;
+	__u32 notif_max;
+	__u32 waiters;
+	__u32 remembered_now;
+	__u32 events;
+	__u32 reserved;
+	__u64 oldest_wait_ns;
+	__u64 posted;
+	__u64 merged;
+	__u64 delivered;
+	__u64 woke;
+	__u64 wakeups;
+	__u64 remembered;
+	__u64 remembered_merged;
+	__u64 consumed;
+	__u64 bottom_halves;
+	__u64 top_halves;
+	__u64 now_ns;
+};
+
 #define UVDEV_IOC_CREATE	_IOWR(UVDEV_IOC_MAGIC, 0x00, struct uvdev_create)
 #define UVDEV_IOC_DESTROY	_IOW(UVDEV_IOC_MAGIC, 0x01, struct uvdev_destroy)
 #define UVDEV_IOC_QUEUE_STATE	_IOWR(UVDEV_IOC_MAGIC, 0x02, struct uvdev_queue_state)
+#define UVDEV_IOC_NOTIF_WAIT	_IOWR(UVDEV_IOC_MAGIC, 0x03, struct uvdev_notif_wait)
+#define UVDEV_IOC_NOTIF_STATE	_IOWR(UVDEV_IOC_MAGIC, 0x04, struct uvdev_notif_state)
 
 /*
  * The backend's side: /dev/uvdev/<name>, one opener at a time (EBUSY for a
@@ -373,6 +462,28 @@ struct uvdev_config_update {
 	__u32 reserved;
 };
 
+/* Bottom-half events, delivered when UVDEV_NOTIF_BOTTOM_HALF is posted. */
+#define UVDEV_NOTIF_EV_CONFIG	_BITUL(0)	/* config space changed */
+#define UVDEV_NOTIF_EV_NEEDS_RESET _BITUL(1)	/* set VIRTIO_CONFIG_S_NEEDS_RESET */
+#define UVDEV_NOTIF_EVENTS	(UVDEV_NOTIF_EV_CONFIG | UVDEV_NOTIF_EV_NEEDS_RESET)
+
+/*
+ * UVDEV_IOC_NOTIFY - post notification values (see UVDEV_IOC_NOTIF_WAIT).
+ * @events are made pending first, for the next bottom half; then @count
+ * values from @values are posted, in one batch: the top half runs once for
+ * a burst. A config change or a reset request is @events with
+ * UVDEV_NOTIF_BOTTOM_HALF among the values. Every value is checked before
+ * any is posted. Errors: EINVAL @count above UVDEV_MAX_BATCH (0 is allowed
+ * with @events), a value above the device's notif_max, unknown @events or
+ * reserved not zero; EFAULT bad @values; EIO the device is broken.
+ */
+struct uvdev_notify {
+	__u32 count;
+	__u32 events;		/* UVDEV_NOTIF_EV_* */
+	__u64 values;		/* user array of @count __u32 */
+	__u32 reserved[2];
+};
+
 #define UVDEV_IOC_DEV_INFO	_IOR(UVDEV_IOC_MAGIC, 0x10, struct uvdev_dev_info)
 #define UVDEV_IOC_VQ_INFO	_IOWR(UVDEV_IOC_MAGIC, 0x11, struct uvdev_vq_info)
 #define UVDEV_IOC_VQ_SET_KICKFD	_IOW(UVDEV_IOC_MAGIC, 0x12, struct uvdev_vq_kickfd)
@@ -382,5 +493,6 @@ struct uvdev_config_update {
 #define UVDEV_IOC_VQ_IRQ	_IOW(UVDEV_IOC_MAGIC, 0x16, struct uvdev_vq_irq)
 #define UVDEV_IOC_SET_CONFIG	_IOW(UVDEV_IOC_MAGIC, 0x17, struct uvdev_config_update)
 #define UVDEV_IOC_GET_CONFIG	_IOW(UVDEV_IOC_MAGIC, 0x18, struct uvdev_config_update)
+#define UVDEV_IOC_NOTIFY	_IOW(UVDEV_IOC_MAGIC, 0x19, struct uvdev_notify)
 
 #endif /* _UAPI_LINUX_UVDEV_H */

@@ -47,6 +47,16 @@ enum uvdev_trace_broken_reason {
 	UVDEV_TRACE_BROKEN_REASONS
 };
 
+/* uvdev_notif_wait_end: how a wait for a notification key ended. */
+enum uvdev_trace_wait_result {
+	UVDEV_TRACE_WAIT_WOKEN = 0,	/* the key was posted while it waited */
+	UVDEV_TRACE_WAIT_REMEMBERED = 1, /* took a key posted before it waited */
+	UVDEV_TRACE_WAIT_TIMEOUT = 2,	/* not posted in time (or not remembered) */
+	UVDEV_TRACE_WAIT_INTERRUPTED = 3, /* a signal came first */
+	UVDEV_TRACE_WAIT_FAILED = 4,	/* the device broke or was destroyed */
+	UVDEV_TRACE_WAIT_RESULTS
+};
+
 /* The "queue" of config-change interrupts in uvdev_irq_inject/deliver. */
 #define UVDEV_TRACE_QUEUE_CONFIG	0xffffffffU
 /* Their "slot": config interrupts belong to no queue. */
