@@ -70,6 +70,7 @@ int uvdev_create_device(const struct uvdev_params *p)
 	req.config_size = p->config_size;
 	req.config = (uintptr_t)p->config;
 	req.flags = p->flags;
+	req.notif_max = p->notif_max;
 	ret = control_ioctl(UVDEV_IOC_CREATE, &req);
 	return ret ? ret : (int)req.dev_id;
 }
@@ -100,6 +101,30 @@ int uvdev_queue_state(int control_fd, uint32_t dev_id, uint32_t queue,
 	st->dev_id = dev_id;
 	st->queue = queue;
 	return ioctl(control_fd, UVDEV_IOC_QUEUE_STATE, st) < 0 ? -errno : 0;
+}
+
+int uvdev_notif_wait(int control_fd, uint32_t dev_id, uint32_t key,
+		     uint32_t timeout_ms, uint64_t *waited_ns)
+{
+	struct uvdev_notif_wait req = {
+		.dev_id = dev_id,
+		.key = key,
+		.timeout_ms = timeout_ms,
+	};
+	int ret;
+
+	ret = ioctl(control_fd, UVDEV_IOC_NOTIF_WAIT, &req) < 0 ? -errno : 0;
+	if (waited_ns)
+		*waited_ns = req.waited_ns;
+	return ret;
+}
+
+int uvdev_notif_state(int control_fd, uint32_t dev_id,
+		      struct uvdev_notif_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->dev_id = dev_id;
+	return ioctl(control_fd, UVDEV_IOC_NOTIF_STATE, st) < 0 ? -errno : 0;
 }
 
 const char *uvdev_strerror(int err)
@@ -335,4 +360,16 @@ int uvdev_set_config(int fd, uint32_t offset, const void *data, uint32_t len,
 	};
 
 	return dev_ioctl(fd, UVDEV_IOC_SET_CONFIG, &req);
+}
+
+int uvdev_notify(int fd, const uint32_t *values, uint32_t count,
+		 uint32_t events)
+{
+	struct uvdev_notify req = {
+		.count = count,
+		.events = events,
+		.values = (uintptr_t)values,
+	};
+
+	return dev_ioctl(fd, UVDEV_IOC_NOTIFY, &req);
 }

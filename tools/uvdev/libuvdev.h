@@ -27,6 +27,7 @@ struct uvdev_params {
 	const void *config;
 	uint32_t config_size;
 	uint32_t flags;		/* UVDEV_CREATE_F_* */
+	uint32_t notif_max;	/* largest notification key, 0..UVDEV_NOTIF_MAX_KEY */
 };
 
 /* ---- control device (CAP_SYS_ADMIN) -------------------------------------- */
@@ -43,6 +44,16 @@ int uvdev_control_open(void);
  */
 int uvdev_queue_state(int control_fd, uint32_t dev_id, uint32_t queue,
 		      struct uvdev_queue_state *st);
+/*
+ * Notifications of device @dev_id (see UVDEV_IOC_NOTIF_WAIT in uapi/uvdev.h):
+ * wait up to @timeout_ms for @key to be posted (0: only take a remembered
+ * one); *@waited_ns, if not NULL, says how long it waited, also on error.
+ */
+int uvdev_notif_wait(int control_fd, uint32_t dev_id, uint32_t key,
+		     uint32_t timeout_ms, uint64_t *waited_ns);
+/* The kernel's notification counters and waiters (UVDEV_IOC_NOTIF_STATE). */
+int uvdev_notif_state(int control_fd, uint32_t dev_id,
+		      struct uvdev_notif_state *st);
 /* A short explanation of an errno returned by the functions above. */
 const char *uvdev_strerror(int err);
 /*
@@ -119,5 +130,13 @@ int uvdev_vq_irq(int fd, uint32_t queue);
 /* Change config space bytes; UVDEV_CONFIG_F_IRQ in @flags tells the driver. */
 int uvdev_set_config(int fd, uint32_t offset, const void *data, uint32_t len,
 		     uint32_t flags);
+
+/*
+ * Post @count notification values (0 runs the bottom half, 1..notif_max are
+ * keys), making @events (UVDEV_NOTIF_EV_*) pending for the bottom half
+ * first. @count may be 0 when @events is not.
+ */
+int uvdev_notify(int fd, const uint32_t *values, uint32_t count,
+		 uint32_t events);
 
 #endif /* LIBUVDEV_H */
