@@ -165,24 +165,30 @@ grep -q "the file was removed: asking the driver to reset" blk0b.err ||
 stop_vtop vtop.json.err
 stop_backend "$backend"
 
-step "NEEDS_RESET on I/O errors: uvdev-blk over a scsi_debug disk taken offline"
-modprobe sd_mod
-modprobe scsi_debug dev_size_mb=16
-wait_for 30 "the scsi_debug disk" compgen -G '/sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/*' >/dev/null
-sd=$(basename "$(compgen -G '/sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/*')")
-uvdev-blk --read-only blk1 "/dev/$sd" 2>blk1.err &
-backend=$!
-vd=$(wait_block blk1)
-dd if="$vd" of=/dev/null bs=4k count=4 iflag=direct status=none
-echo offline >"/sys/block/$sd/device/state"
-if dd if="$vd" of=/dev/null bs=4k count=1 skip=3000 iflag=direct status=none 2>dd.err; then
-	fail "a read of an offline disk succeeded"
+# The debug kernel (make check-debug) has no SCSI: there, this step is
+# skipped and says so; the stock kernel always runs it.
+if ! modprobe -n -q scsi_debug; then
+	echo "skipped: NEEDS_RESET on I/O errors (no scsi_debug module in $(uname -r))"
+else
+	step "NEEDS_RESET on I/O errors: uvdev-blk over a scsi_debug disk taken offline"
+	modprobe sd_mod
+	modprobe scsi_debug dev_size_mb=16
+	wait_for 30 "the scsi_debug disk" compgen -G '/sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/*' >/dev/null
+	sd=$(basename "$(compgen -G '/sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/*')")
+	uvdev-blk --read-only blk1 "/dev/$sd" 2>blk1.err &
+	backend=$!
+	vd=$(wait_block blk1)
+	dd if="$vd" of=/dev/null bs=4k count=4 iflag=direct status=none
+	echo offline >"/sys/block/$sd/device/state"
+	if dd if="$vd" of=/dev/null bs=4k count=1 skip=3000 iflag=direct status=none 2>dd.err; then
+		fail "a read of an offline disk succeeded"
+	fi
+	echo "ok: the read failed: $(cat dd.err)"
+	uvdevctl wait blk1 2 --timeout 30000
+	wait_for 10 "the driver to see NEEDS_RESET" needs_reset blk1
+	echo running >"/sys/block/$sd/device/state"
+	stop_backend "$backend"
+	rmmod scsi_debug sd_mod
 fi
-echo "ok: the read failed: $(cat dd.err)"
-uvdevctl wait blk1 2 --timeout 30000
-wait_for 10 "the driver to see NEEDS_RESET" needs_reset blk1
-echo running >"/sys/block/$sd/device/state"
-stop_backend "$backend"
-rmmod scsi_debug sd_mod
 
 unload_module
