@@ -341,10 +341,13 @@ void uvdev_notif_state(struct uvdev_device *udev, struct uvdev_notif_state *st)
 
 	spin_lock_irqsave(&n->lock, flags);
 	st->notif_max = n->max;
-	st->waiters = n->nwaiters;
 	st->remembered_now = bitmap_weight(n->remembered, n->max + 1);
 	st->events = n->events;
+	/* A waiter already woken, or failed, waits no more: not counted. */
 	list_for_each_entry(w, &n->waiters, node) {
+		if (w->ended)
+			continue;
+		st->waiters++;
 		if (!st->oldest_wait_ns || w->start_ns < st->oldest_wait_ns)
 			st->oldest_wait_ns = w->start_ns;
 	}
