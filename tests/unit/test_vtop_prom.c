@@ -242,8 +242,9 @@ static void series_values(void **state)
 	/* Types uvdev lacks only once seen. */
 	assert_false(strstr(t, "device=\"rng0\",type=\"type6\""));
 	assert_true(has_line(t, "uvdev_device_info{device=\"blk0\",dev=\"1\",device_id=\"2\",num_queues=\"1\"} 1"));
-	/* Seven state series per queue, exactly one of them 1. */
-	assert_int_equal(count_lines_starting(t, "uvdev_queue_state{device=\"blk0\",queue=\"0\","), 7);
+	/* A state series per state and queue, exactly one of them 1. */
+	assert_int_equal(count_lines_starting(t, "uvdev_queue_state{device=\"blk0\",queue=\"0\","),
+			 VTOP_STATE_COUNT);
 	free(t);
 }
 
