@@ -21,10 +21,11 @@ BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 bench_samples=$PWD/bench.samples
 : >"$bench_samples"
 
-# bench_sample POINT NS: one sample of POINT (any text without a tab).
+# bench_sample POINT VALUE [UNIT]: one sample of POINT (any text without a
+# tab); UNIT (default ns/request) only labels the log line.
 bench_sample() {
 	printf '%s\t%s\n' "$1" "$2" >>"$bench_samples"
-	echo "bench-sample: $1: $2 ns/request"
+	echo "bench-sample: $1: $2 ${3:-ns/request}"
 }
 
 # bench_stats POINT: "N MIN MEDIAN MAX" of POINT's ns samples.

@@ -20,6 +20,7 @@ static void create_layout(void **state)
 	assert_int_equal(offsetof(struct uvdev_create, config), 64);
 	assert_int_equal(offsetof(struct uvdev_create, dev_id), 72);
 	assert_int_equal(offsetof(struct uvdev_create, flags), 76);
+	assert_int_equal(offsetof(struct uvdev_create, notif_max), 80);
 	assert_int_equal(sizeof(struct uvdev_destroy), 48);
 }
 
@@ -35,12 +36,27 @@ static void queue_state_layout(void **state)
 	assert_int_equal(offsetof(struct uvdev_queue_state, serial), 64);
 }
 
+static void notif_layout(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct uvdev_notify), 24);
+	assert_int_equal(offsetof(struct uvdev_notify, values), 8);
+	assert_int_equal(sizeof(struct uvdev_notif_wait), 24);
+	assert_int_equal(offsetof(struct uvdev_notif_wait, waited_ns), 16);
+	assert_int_equal(sizeof(struct uvdev_notif_state), 120);
+	assert_int_equal(offsetof(struct uvdev_notif_state, oldest_wait_ns), 24);
+	assert_int_equal(offsetof(struct uvdev_notif_state, now_ns), 112);
+}
+
 static void ioctl_numbers(void **state)
 {
 	(void)state;
 	assert_int_equal(UVDEV_IOC_CREATE, 0xc068e500);
 	assert_int_equal(UVDEV_IOC_DESTROY, 0x4030e501);
 	assert_int_equal(UVDEV_IOC_QUEUE_STATE, 0xc048e502);
+	assert_int_equal(UVDEV_IOC_NOTIF_WAIT, 0xc018e503);
+	assert_int_equal(UVDEV_IOC_NOTIF_STATE, 0xc078e504);
+	assert_int_equal(UVDEV_IOC_NOTIFY, 0x4018e519);
 }
 
 int main(void)
@@ -48,6 +64,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(create_layout),
 		cmocka_unit_test(queue_state_layout),
+		cmocka_unit_test(notif_layout),
 		cmocka_unit_test(ioctl_numbers),
 	};
 

@@ -94,9 +94,10 @@ int backend_init(struct backend *b, const char *prog)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	ret = pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (ret) {
-		backend_error(b, "blocking SIGTERM and SIGINT failed: %s", strerror(ret));
+		backend_error(b, "blocking SIGTERM, SIGINT and SIGHUP failed: %s", strerror(ret));
 		return -1;
 	}
 	b->signal_fd = signalfd(-1, &set, SFD_CLOEXEC);
@@ -339,8 +340,16 @@ int backend_wait(struct backend *b, struct uvdev_service *svc)
 			break;
 		}
 		if (fds[0].revents) {
-			if (read(b->signal_fd, &si, sizeof(si)) == sizeof(si))
-				backend_debug(b, "%s: destroying the device", strsignal(si.ssi_signo));
+			if (read(b->signal_fd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				if (b->reload)
+					b->reload(b, b->reload_arg);
+				else
+					backend_debug(b, "SIGHUP: nothing to reload");
+				continue;
+			}
+			backend_debug(b, "%s: destroying the device", strsignal(si.ssi_signo));
 			return destroy_and_stop(b, svc);
 		}
 		if (fds[1].revents) {

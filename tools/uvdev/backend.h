@@ -3,6 +3,7 @@
  * The life of a backend daemon, shared by uvdev-blk and uvdev-rng: create
  * the device (or attach to it), run the service threads, and on SIGTERM or
  * SIGINT destroy the device while the threads still answer, then stop them.
+ * SIGHUP calls the daemon's reload hook, if it has one.
  * Errors are printed here, each naming its cause and its fix.
  */
 #ifndef UVDEV_BACKEND_H
@@ -27,13 +28,16 @@ struct backend {
 	bool attach;		/* open an existing device, do not create it */
 	bool verbose;
 	bool created;		/* this process created the device */
-	int signal_fd;		/* SIGTERM and SIGINT, blocked in every thread */
+	int signal_fd;		/* SIGTERM, SIGINT, SIGHUP: blocked in every thread */
 	int dev_fd;
 	struct uvdev_dev_info info;	/* the device when it was opened */
+	/* On SIGHUP, while serving; NULL: SIGHUP is ignored. */
+	void (*reload)(struct backend *b, void *arg);
+	void *reload_arg;
 };
 
 /*
- * Block SIGTERM and SIGINT and read them from a signalfd instead. Call it
+ * Block SIGTERM, SIGINT and SIGHUP and read them from a signalfd instead. Call it
  * first, before any thread starts, so that every thread inherits the mask.
  */
 int backend_init(struct backend *b, const char *prog);

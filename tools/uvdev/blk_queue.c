@@ -138,7 +138,33 @@ static int zero_range(int fd, uint64_t off, uint64_t len, bool unmap)
 	return 0;
 }
 
+/* ---- the disk's health ------------------------------------------------------ */
+
+void blk_disk_failed(const struct blk_disk *disk, const char *what, int err)
+{
+	uint32_t values[] = { UVDEV_NOTIF_BOTTOM_HALF, BLK_KEY_RESET };
+	int ret;
+
+	/* A full file system is not a failed disk: a reset would not help. */
+	if (err == -ENOSPC || err == -EDQUOT || atomic_exchange(disk->failed, true))
+		return;
+	backend_error(disk->backend, "%s%s%s: asking the driver to reset the device; "
+		      "restart %s on a working file with --attach",
+		      what, err ? ": " : "", err ? strerror(-err) : "", disk->backend->prog);
+	ret = uvdev_notify(disk->dev_fd, values, 2, UVDEV_NOTIF_EV_NEEDS_RESET);
+	if (ret)
+		backend_error(disk->backend, "asking for a reset failed: %s", strerror(-ret));
+}
+
 /* ---- one request ----------------------------------------------------------- */
+
+/* A file I/O error: the request's status. */
+static uint8_t file_failed(const struct blk_disk *disk, int err)
+{
+	backend_debug(disk->backend, "I/O on %s failed: %s", disk->path, strerror(-err));
+	blk_disk_failed(disk, disk->path, err);
+	return VIRTIO_BLK_S_IOERR;
+}
 
 static void slot_fail(struct blk_slot *s, uint8_t status)
 {
@@ -206,10 +232,8 @@ static void execute(const struct blk_disk *disk, struct blk_slot *s)
 		ret = apply_ranges(disk, req, s->out);
 		break;
 	}
-	if (ret) {
-		backend_debug(disk->backend, "I/O on %s failed: %s", disk->path, strerror(-ret));
-		slot_fail(s, VIRTIO_BLK_S_IOERR);
-	}
+	if (ret)
+		slot_fail(s, file_failed(disk, ret));
 }
 
 /* ---- batches ----------------------------------------------------------------- */
@@ -338,11 +362,14 @@ static int serve_in_pieces(struct uvdev_queue *q, struct blk_queue *bq, int i)
 				       bq->arena, len, &ok);
 			if (ret)
 				return ret;
-			if (!ok || write_full(bq->disk->fd, bq->arena, len, off))
+			if (!ok)
 				status = VIRTIO_BLK_S_IOERR;
+			else if ((ret = write_full(bq->disk->fd, bq->arena, len, off)))
+				status = file_failed(bq->disk, ret);
 		} else {
-			if (read_full(bq->disk->fd, bq->arena, len, off)) {
-				status = VIRTIO_BLK_S_IOERR;
+			ret = read_full(bq->disk->fd, bq->arena, len, off);
+			if (ret) {
+				status = file_failed(bq->disk, ret);
 				break;
 			}
 			ret = xfer_one(q, bq, head, UVDEV_XFER_WRITE, done, bq->arena, len, &ok);

@@ -12,19 +12,35 @@
 #include "blk_req.h"
 #include "uvdev_service.h"
 
+#include <stdatomic.h>
+
 #define BLK_BATCH		64		/* chains per VQ_POP */
 #define BLK_ARENA_SIZE		(4u << 20)	/* data buffer of a queue */
 
+/* Notification keys uvdev-blk posts; see uvdevctl wait and uvdev-blk(8). */
+#define BLK_KEY_RELOADED	1	/* a SIGHUP reload was applied */
+#define BLK_KEY_RESET		2	/* the file failed: NEEDS_RESET was raised */
+#define BLK_NOTIF_MAX		2
+
 /* The disk, shared read-only by the queue threads. */
 struct blk_disk {
-	const struct backend *backend;	/* for -v messages */
+	const struct backend *backend;	/* for messages */
 	const char *path;
 	int fd;
-	struct blk_limits limits;
+	int dev_fd;			/* the device, for notifications */
+	struct blk_limits limits;	/* capacity may change on SIGHUP */
 	char serial[VIRTIO_BLK_ID_BYTES];
+	atomic_bool *failed;		/* see blk_disk_failed() */
 };
 
 struct blk_queue;
+
+/*
+ * The file failed (@err, a negative errno) or is gone (@err 0): the first
+ * time, say so and ask the driver for a reset (NEEDS_RESET, then key
+ * BLK_KEY_RESET). Requests the file fails still fail with IOERR.
+ */
+void blk_disk_failed(const struct blk_disk *disk, const char *what, int err);
 
 /* A queue's state, with its data arena; NULL when out of memory. */
 struct blk_queue *blk_queue_alloc(const struct blk_disk *disk);

@@ -21,7 +21,7 @@
 
 /* What the device offers, as its config space says. */
 struct blk_limits {
-	uint64_t capacity;		/* sectors */
+	_Atomic uint64_t capacity;	/* sectors; uvdev-blk's SIGHUP changes it */
 	bool read_only;
 	uint32_t max_discard_sectors;	/* per segment */
 	uint32_t max_discard_seg;

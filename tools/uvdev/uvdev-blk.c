@@ -14,6 +14,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,15 @@ static void usage(FILE *out)
 		"    answers, so the driver unbinds and everything in flight completes;\n"
 		"    then FILE is synced and uvdev-blk exits.\n"
 		"\n"
+		"    On SIGHUP uvdev-blk reads the size of FILE again and, if it changed,\n"
+		"    gives the disk that size online (the driver is told through a\n"
+		"    notification; grow the file first, then e.g. resize2fs the mounted\n"
+		"    file system); then it posts notification key 1, which\n"
+		"    'uvdevctl wait NAME 1' waits for. When FILE fails (an I/O error) or\n"
+		"    was removed (seen on SIGHUP), uvdev-blk asks the driver to reset the\n"
+		"    device (VIRTIO_CONFIG_S_NEEDS_RESET, shown by vtop) and posts key 2,\n"
+		"    once; requests FILE fails keep failing with VIRTIO_BLK_S_IOERR.\n"
+		"\n"
 		"OPTIONS\n"
 		"    --size BYTES\n"
 		"        Disk size, a multiple of 512; K, M, G and T multiply by powers of\n"
@@ -239,6 +249,7 @@ static void usage(FILE *out)
 		"    uvdev-blk --size 256M --queues 4 blk1 scratch.img\n"
 		"    uvdev-blk --read-only cdrom0 image.iso\n"
 		"    uvdev-blk --attach blk0 disk.img    # after the backend was killed\n"
+		"    truncate -s 2G disk.img; kill -HUP %%1; uvdevctl wait blk0 1\n"
 		"    kill -TERM %%1                       # destroy blk0, exit 0\n",
 		UVDEV_MAX_QUEUES, UVDEV_MAX_QUEUE_SIZE, BLK_DEFAULT_QUEUE_SIZE);
 }
@@ -348,6 +359,59 @@ static int parse_options(int argc, char **argv, struct blk_options *opt)
 	return -1;
 }
 
+/* ---- SIGHUP: the file's size again ------------------------------------------ */
+
+static int file_size(int fd, const struct stat *st, uint64_t *size)
+{
+	if (S_ISBLK(st->st_mode))
+		return ioctl(fd, BLKGETSIZE64, size) ? -errno : 0;
+	*size = (uint64_t)st->st_size;
+	return 0;
+}
+
+/*
+ * Give the disk FILE's size now, tell the driver (config space, then the
+ * bottom half with a config change), and post BLK_KEY_RELOADED. A removed
+ * FILE fails the disk instead.
+ */
+static void blk_reload(struct backend *b, void *arg)
+{
+	struct blk_disk *disk = arg;
+	uint32_t values[2], n = 0, events = 0;
+	uint64_t size, old, sectors, le;
+	struct stat st;
+	int ret;
+
+	ret = fstat(disk->fd, &st) ? -errno : file_size(disk->fd, &st, &size);
+	if (ret) {
+		blk_disk_failed(disk, disk->path, ret);
+	} else if (S_ISREG(st.st_mode) && st.st_nlink == 0) {
+		blk_disk_failed(disk, "the file was removed", 0);
+	} else {
+		sectors = size / BLK_SECTOR_SIZE;
+		old = atomic_load(&disk->limits.capacity);
+		if (sectors != old) {
+			atomic_store(&disk->limits.capacity, sectors);
+			le = htole64(sectors);
+			ret = uvdev_set_config(b->dev_fd, offsetof(struct virtio_blk_config, capacity),
+					       &le, sizeof(le), 0);
+			if (ret)
+				backend_error(b, "updating the capacity failed: %s", strerror(-ret));
+			values[n++] = UVDEV_NOTIF_BOTTOM_HALF;
+			events = UVDEV_NOTIF_EV_CONFIG;
+			fprintf(stderr, PROG ": %s: %s: %" PRIu64 " -> %" PRIu64 " sectors\n",
+				b->name, disk->path, old, sectors);
+		} else {
+			backend_debug(b, "SIGHUP: %s still has %" PRIu64 " sectors", disk->path,
+				      sectors);
+		}
+	}
+	values[n++] = BLK_KEY_RELOADED;
+	ret = uvdev_notify(b->dev_fd, values, n, events);
+	if (ret)
+		backend_error(b, "posting the reload failed: %s", strerror(-ret));
+}
+
 /* ---- main -------------------------------------------------------------------- */
 
 /* With --attach the device, not the options, says what the driver was told. */
@@ -366,7 +430,8 @@ static void adopt_device(const struct backend *b, const struct blk_options *opt,
 int main(int argc, char **argv)
 {
 	struct blk_queue *queues[UVDEV_MAX_QUEUES] = { NULL };
-	struct blk_disk disk = { .fd = -1 };
+	atomic_bool failed = false;
+	struct blk_disk disk = { .fd = -1, .failed = &failed };
 	struct virtio_blk_config config;
 	struct uvdev_params params;
 	struct blk_options opt;
@@ -402,9 +467,13 @@ int main(int argc, char **argv)
 		.msg_timeout_ms = opt.timeout_ms,
 		.config = &config,
 		.config_size = sizeof(config),
+		.notif_max = BLK_NOTIF_MAX,
 	};
 	if (backend_open_device(&b, &params, VIRTIO_ID_BLOCK))
 		goto cleanup;
+	disk.dev_fd = b.dev_fd;
+	b.reload = blk_reload;
+	b.reload_arg = &disk;
 	if (opt.attach) {
 		adopt_device(&b, &opt, &disk, &nqueues, &queue_size);
 		blk_config(&config, &disk.limits, nqueues, queue_size);

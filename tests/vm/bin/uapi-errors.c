@@ -130,9 +130,60 @@ static void check_create_errors(const char *name)
 	c.max_queue_size = 64;
 	c.reserved[3] = 1;
 	CHECK_ERR(ioctl(control_fd, UVDEV_IOC_CREATE, &c), EINVAL);
+	c.reserved[3] = 0;
+	c.notif_max = UVDEV_NOTIF_MAX_KEY + 1;
+	CHECK_ERR(ioctl(control_fd, UVDEV_IOC_CREATE, &c), EINVAL);
 	CHECK_ERR(ioctl(control_fd, UVDEV_IOC_CREATE, (void *)8), EFAULT);
 	CHECK_ERR(ioctl(control_fd, _IO(UVDEV_IOC_MAGIC, 0x7f)), ENOTTY);
 	CHECK_ERR(create(name, VIRTIO_ID_RNG, v1, 1, 64, NULL, 0), EEXIST);
+}
+
+/* The notification calls of the control node, on device @dev_id (notif_max 0). */
+static void check_notif_control_errors(uint32_t dev_id)
+{
+	struct uvdev_notif_wait w = { .dev_id = dev_id, .key = 1, .timeout_ms = 1 };
+	struct uvdev_notif_state st = { .dev_id = dev_id };
+
+	CHECK_ERR(ioctl(control_fd, UVDEV_IOC_NOTIF_WAIT, &w), EINVAL);	/* key > notif_max */
+	w.key = 0;
+	CHECK_ERR(ioctl(control_fd, UVDEV_IOC_NOTIF_WAIT, &w), EINVAL);	/* the bottom half */
+	w = (struct uvdev_notif_wait){ .dev_id = dev_id, .reserved = 1 };
+	CHECK_ERR(ioctl(control_fd, UVDEV_IOC_NOTIF_WAIT, &w), EINVAL);
+	w = (struct uvdev_notif_wait){ .dev_id = 0xffffffff, .key = 1 };
+	CHECK_ERR(ioctl(control_fd, UVDEV_IOC_NOTIF_WAIT, &w), ENOENT);
+	CHECK_ERR(ioctl(control_fd, UVDEV_IOC_NOTIF_WAIT, (void *)8), EFAULT);
+	st.posted = 1;
+	CHECK_ERR(ioctl(control_fd, UVDEV_IOC_NOTIF_STATE, &st), EINVAL);
+	st = (struct uvdev_notif_state){ .dev_id = 0xffffffff };
+	CHECK_ERR(ioctl(control_fd, UVDEV_IOC_NOTIF_STATE, &st), ENOENT);
+	CHECK_ERR(ioctl(control_fd, UVDEV_IOC_NOTIF_STATE, (void *)8), EFAULT);
+	st = (struct uvdev_notif_state){ .dev_id = dev_id };
+	check_true("NOTIF_STATE of a device with notif_max 0",
+		   ioctl(control_fd, UVDEV_IOC_NOTIF_STATE, &st) == 0 && st.notif_max == 0 &&
+		   st.posted == 0 && st.waiters == 0 && st.now_ns != 0);
+}
+
+/* UVDEV_IOC_NOTIFY on the backend's fd of a device with notif_max 0. */
+static void check_notify_errors(int dev_fd)
+{
+	uint32_t values[UVDEV_MAX_BATCH + 1] = { 1 };
+	struct uvdev_notify n = { .count = 1, .values = (uintptr_t)values };
+
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_NOTIFY, &n), EINVAL);		/* key 1 > 0 */
+	n = (struct uvdev_notify){ .count = UVDEV_MAX_BATCH + 1, .values = (uintptr_t)(values + 1) };
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_NOTIFY, &n), EINVAL);
+	n = (struct uvdev_notify){ .count = 0 };
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_NOTIFY, &n), EINVAL);
+	n = (struct uvdev_notify){ .events = 1u << 31 };
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_NOTIFY, &n), EINVAL);
+	n = (struct uvdev_notify){ .count = 1, .values = (uintptr_t)(values + 1), .reserved = { 1 } };
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_NOTIFY, &n), EINVAL);
+	n = (struct uvdev_notify){ .count = 1, .values = 16 };
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_NOTIFY, &n), EFAULT);
+	CHECK_ERR(ioctl(dev_fd, UVDEV_IOC_NOTIFY, (void *)8), EFAULT);
+	/* The bottom-half value alone is always allowed; no event: nothing to do. */
+	n = (struct uvdev_notify){ .count = 1, .values = (uintptr_t)(values + 1) };
+	check_true("NOTIFY of the bottom-half value", ioctl(dev_fd, UVDEV_IOC_NOTIFY, &n) == 0);
 }
 
 static void check_vq_errors(uint32_t head, uint32_t in_bytes)
@@ -508,6 +559,13 @@ int main(int argc, char **argv)
 	}
 	second = open(path, O_RDWR | O_CLOEXEC);
 	check_true("a second backend gets EBUSY", second < 0 && errno == EBUSY);
+	{
+		struct uvdev_dev_info info;
+
+		check_true("DEV_INFO", ioctl(dev_fd, UVDEV_IOC_DEV_INFO, &info) == 0);
+		check_notif_control_errors(info.dev_id);
+		check_notify_errors(dev_fd);
+	}
 	{
 		char small[8];
 
