@@ -25,9 +25,10 @@
  *   --rate N         one thread posts N keys (batches of --batch) with no
  *                    waiter: sustained posts per second.
  *   --serve          only serve, until SIGTERM (posts nothing).
- *   --mute           open the device and never answer a control message:
- *                    the driver's probe times out (--timeout-ms) and the
- *                    device breaks; on SIGTERM destroy it.
+ *   --mute           create the device and, on SIGHUP, open it and never
+ *                    answer a control message: the driver's probe times out
+ *                    (--timeout-ms) and the device breaks; on SIGTERM
+ *                    destroy it. The test decides when the break begins.
  *
  * Before a burst, bad posts are refused and leave nothing behind: a key
  * above --keys, a batch above UVDEV_MAX_BATCH, unknown events, an empty
@@ -511,18 +512,43 @@ static int run_rate(struct stress *s, uint32_t total)
 
 /* ---- mute ---------------------------------------------------------------- */
 
-/* Hold the device without answering; on SIGTERM or SIGINT destroy it. */
-static int run_mute(struct backend *b)
+/*
+ * Create the device; on SIGHUP open it and answer nothing; on SIGTERM or
+ * SIGINT destroy it.
+ */
+static int run_mute(struct backend *b, const struct uvdev_params *params)
 {
 	struct signalfd_siginfo si;
-	int ret;
+	int fd = -1, ret;
 
-	fprintf(stderr, "notif-stress: %s: holding the device, answering nothing\n", b->name);
-	while (read(b->signal_fd, &si, sizeof(si)) != sizeof(si))
-		if (errno != EINTR)
-			return BACKEND_EXIT_ERROR;
-	if (si.ssi_signo == SIGHUP)
-		return run_mute(b);
+	ret = uvdev_create_device(params);
+	if (ret < 0) {
+		fprintf(stderr, "notif-stress: creating %s: %s\n", b->name, uvdev_strerror(ret));
+		return BACKEND_EXIT_ERROR;
+	}
+	fprintf(stderr, "notif-stress: %s: created; SIGHUP opens it\n", b->name);
+	for (;;) {
+		if (read(b->signal_fd, &si, sizeof(si)) != sizeof(si)) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			break;
+		}
+		if (si.ssi_signo != SIGHUP)
+			break;
+		if (fd < 0) {
+			fd = uvdev_open(b->name);
+			if (fd < 0) {
+				ret = fd;
+				break;
+			}
+			fprintf(stderr, "notif-stress: %s: open, answering nothing\n", b->name);
+		}
+	}
+	if (ret < 0)
+		fprintf(stderr, "notif-stress: %s: %s\n", b->name, strerror(-ret));
+	if (fd >= 0)
+		close(fd);
 	ret = uvdev_destroy_device(b->name);
 	if (ret) {
 		fprintf(stderr, "notif-stress: destroying %s: %s\n", b->name, strerror(-ret));
@@ -647,12 +673,12 @@ int main(int argc, char **argv)
 	if (backend_init(&b, "notif-stress"))
 		goto cleanup;
 	b.name = params.name;
-	if (backend_open_device(&b, &params, params.device_id))
-		goto cleanup_backend;
 	if (mute) {
-		status = run_mute(&b);
+		status = run_mute(&b, &params);
 		goto cleanup_backend;
 	}
+	if (backend_open_device(&b, &params, params.device_id))
+		goto cleanup_backend;
 	s.dev_fd = b.dev_fd;
 	s.dev_id = b.info.dev_id;
 	if (uvdev_service_init(&svc, b.dev_fd, 1, &stress_ops, &s)) {
