@@ -7,7 +7,9 @@
  * array lookup and no clock read: everything about a queue is one per-CPU
  * value at the slot its tracepoints carry, and the latencies come with the
  * events. What the rings hold (and
- * so the failure states) vtop reads from the kernel, not from here.
+ * so the failure states) vtop reads from the kernel, not from here; so are
+ * a device's notification waiters, while their counts and latencies are
+ * aggregated here.
  *
  * Every handler has one body and two entry points: tp_btf (typed, cheapest,
  * needs the module's BTF) and raw_tp (the fallback). User space loads one
@@ -21,6 +23,7 @@
 #include <uapi/uvdev_trace.h>
 
 _Static_assert(VTOP_HIST_SLOTS == 64, "hist_slot() fills 64 slots");
+_Static_assert(UVDEV_TRACE_WAIT_RESULTS <= VTOP_WAIT_RESULTS, "a slot per wait result");
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -399,6 +402,86 @@ static __always_inline int on_irq_deliver(__u64 *ctx)
 	return 0;
 }
 
+/* ---- async notifications ------------------------------------------------ */
+
+/*
+ * This CPU's notification counters of device @dev, or NULL when vtop does
+ * not know the device: a wait that destroy ended may be traced after the
+ * device's destroy event, and must not count for a later device that gets
+ * the same id. Devices that existed before vtop are in the map (seeded).
+ */
+static __always_inline struct vtop_notif_stats *notif_lookup(__u32 dev)
+{
+	struct vtop_dev_stats *ds;
+
+	if (!bpf_map_lookup_elem(&devices, &dev))
+		return NULL;
+	ds = lookup_or_init(&dev_stats, &dev, &zero_dev_stats, VTOP_DROP_DEVICES);
+	return ds ? &ds->notif : NULL;
+}
+
+/* uvdev_notif_post(dev, value, batch) */
+static __always_inline int on_notif_post(__u64 *ctx)
+{
+	struct vtop_notif_stats *n = notif_lookup(ctx[0]);
+
+	if (n)
+		n->posts++;
+	return 0;
+}
+
+/* uvdev_notif_deliver(dev, value, latency_ns, posts, woken) */
+static __always_inline int on_notif_deliver(__u64 *ctx)
+{
+	__u32 value = ctx[1], posts = ctx[3], woken = ctx[4];
+	struct vtop_notif_stats *n = notif_lookup(ctx[0]);
+	__u64 lat = ctx[2];
+
+	if (!n)
+		return 0;
+	n->deliveries++;
+	/* Every delivery is at least its first post; the others were merged. */
+	if (posts > 1)
+		n->merged += posts - 1;
+	if (woken) {
+		n->woke++;
+		n->wakeups += woken;
+	} else if (value == VTOP_NOTIF_BOTTOM_HALF) {
+		n->bh_requests++;
+	} else {
+		n->unwaited++;
+	}
+	n->deliver_sum_ns += lat;
+	n->deliver_hist[hist_slot(lat)]++;
+	return 0;
+}
+
+/* uvdev_notif_wait_end(dev, key, result, waited_ns) */
+static __always_inline int on_notif_wait_end(__u64 *ctx)
+{
+	/* Results uvdev does not define count as failed. */
+	__u32 result = slot_of(ctx[2], UVDEV_TRACE_WAIT_RESULTS, UVDEV_TRACE_WAIT_FAILED);
+	struct vtop_notif_stats *n = notif_lookup(ctx[0]);
+	__u64 waited = ctx[3];
+
+	if (!n)
+		return 0;
+	n->waits[result & (VTOP_WAIT_RESULTS - 1)]++;
+	n->wait_sum_ns += waited;
+	n->wait_hist[hist_slot(waited)]++;
+	return 0;
+}
+
+/* uvdev_notif_bh(dev, events, latency_ns) */
+static __always_inline int on_notif_bh(__u64 *ctx)
+{
+	struct vtop_notif_stats *n = notif_lookup(ctx[0]);
+
+	if (n)
+		n->bottom_halves++;
+	return 0;
+}
+
 /*
  * Debug only: extra loop iterations per event, so the perf gate
  * (tests/perf/gate.sh) can show that it fails on slower programs. vtop sets
@@ -432,3 +515,7 @@ VTOP_ENTRY(uvdev_vq_pop, on_vq_pop)
 VTOP_ENTRY(uvdev_vq_push, on_vq_push)
 VTOP_ENTRY(uvdev_irq_inject, on_irq_inject)
 VTOP_ENTRY(uvdev_irq_deliver, on_irq_deliver)
+VTOP_ENTRY(uvdev_notif_post, on_notif_post)
+VTOP_ENTRY(uvdev_notif_deliver, on_notif_deliver)
+VTOP_ENTRY(uvdev_notif_wait_end, on_notif_wait_end)
+VTOP_ENTRY(uvdev_notif_bh, on_notif_bh)

@@ -34,7 +34,9 @@
 #define VTOP_MSG_RESULTS	4	/* enum uvdev_trace_msg_result */
 #define VTOP_KICK_MODES		4	/* enum uvdev_trace_kick_mode (3 used) */
 #define VTOP_IRQ_OUTCOMES	4	/* enum uvdev_trace_irq_outcome (3 used) */
+#define VTOP_WAIT_RESULTS	8	/* enum uvdev_trace_wait_result (5 used) */
 #define VTOP_CONFIG_QUEUE	0xffffffffU	/* = UVDEV_TRACE_QUEUE_CONFIG */
+#define VTOP_NOTIF_BOTTOM_HALF	0	/* = UVDEV_NOTIF_BOTTOM_HALF: not a key */
 
 /* Virtio status bits vtop's states look at. */
 #define VTOP_STATUS_DRIVER_OK	0x04
@@ -92,6 +94,29 @@ struct vtop_msg_inflight {
 	__u32 pad;
 };
 
+/*
+ * A device's asynchronous notifications (uvdev_notif_* tracepoints), as the
+ * kernel's UVDEV_IOC_NOTIF_STATE counts them once its top half has run:
+ * posts == posted, deliveries == delivered, merged == merged, woke and
+ * wakeups the same, unwaited == remembered + remembered_merged,
+ * bottom_halves the same, waits[REMEMBERED] == consumed.
+ */
+struct vtop_notif_stats {
+	__u64 posts;			/* values posted (UVDEV_IOC_NOTIFY) */
+	__u64 deliveries;		/* values the top half took */
+	__u64 merged;			/* posts merged into a delivery (posts - 1 each) */
+	__u64 woke;			/* deliveries of a key that woke a waiter */
+	__u64 wakeups;			/* waiters they woke */
+	__u64 unwaited;			/* deliveries of a key no one waited for */
+	__u64 bh_requests;		/* deliveries of the bottom-half value */
+	__u64 bottom_halves;		/* bottom-half runs */
+	__u64 waits[VTOP_WAIT_RESULTS];	/* waits ended, by enum uvdev_trace_wait_result */
+	__u64 deliver_sum_ns;		/* first post -> delivery */
+	__u64 wait_sum_ns;		/* every wait that ended, whatever its result */
+	__u64 deliver_hist[VTOP_HIST_SLOTS];
+	__u64 wait_hist[VTOP_HIST_SLOTS];
+};
+
 /* Per-CPU counters of one device (dev_stats map). */
 struct vtop_dev_stats {
 	__u64 msgs[VTOP_MSG_TYPES][VTOP_MSG_RESULTS];
@@ -100,6 +125,7 @@ struct vtop_dev_stats {
 	__u64 config_irq_injects;
 	__u64 config_irq_delivers;
 	__u64 status_changes;
+	struct vtop_notif_stats notif;
 };
 
 /* One device (devices map): identity and shared state. */
@@ -146,8 +172,12 @@ enum vtop_lifecycle {
 VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_stats) == (20 + 3 * VTOP_HIST_SLOTS) * 8,
 		   "vtop_queue_stats layout");
 VTOP_STATIC_ASSERT(sizeof(struct vtop_msg_inflight) == 16, "vtop_msg_inflight layout");
+VTOP_STATIC_ASSERT(sizeof(struct vtop_notif_stats) ==
+		   (8 + VTOP_WAIT_RESULTS + 2 + 2 * VTOP_HIST_SLOTS) * 8,
+		   "vtop_notif_stats layout");
 VTOP_STATIC_ASSERT(sizeof(struct vtop_dev_stats) ==
-		   (VTOP_MSG_TYPES * (VTOP_MSG_RESULTS + 1 + VTOP_HIST_SLOTS) + 3) * 8,
+		   (VTOP_MSG_TYPES * (VTOP_MSG_RESULTS + 1 + VTOP_HIST_SLOTS) + 3) * 8 +
+		   sizeof(struct vtop_notif_stats),
 		   "vtop_dev_stats layout");
 VTOP_STATIC_ASSERT(sizeof(struct vtop_dev) == 72, "vtop_dev layout");
 VTOP_STATIC_ASSERT(sizeof(struct vtop_event) == 32, "vtop_event layout");

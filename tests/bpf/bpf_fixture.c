@@ -294,6 +294,29 @@ struct fx_run fx_irq_deliver(struct fx *fx, uint32_t dev, uint32_t queue,
 		   fx_slot(fx, dev, queue), fx_serial(fx, dev));
 }
 
+struct fx_run fx_notif_post(struct fx *fx, uint32_t dev, uint32_t value, uint32_t batch)
+{
+	return RUN(fx, uvdev_notif_post, dev, value, batch);
+}
+
+struct fx_run fx_notif_deliver(struct fx *fx, uint32_t dev, uint32_t value,
+			       uint64_t latency_ns, uint32_t posts, uint32_t woken)
+{
+	return RUN(fx, uvdev_notif_deliver, dev, value, latency_ns, posts, woken);
+}
+
+struct fx_run fx_notif_wait_end(struct fx *fx, uint32_t dev, uint32_t key,
+				uint32_t result, uint64_t waited_ns)
+{
+	return RUN(fx, uvdev_notif_wait_end, dev, key, result, waited_ns);
+}
+
+struct fx_run fx_notif_bh(struct fx *fx, uint32_t dev, uint32_t events,
+			  uint64_t latency_ns)
+{
+	return RUN(fx, uvdev_notif_bh, dev, events, latency_ns);
+}
+
 /* ---- maps --------------------------------------------------------------- */
 
 static int lookup(struct bpf_map *map, const void *key, void *val)
@@ -603,6 +626,19 @@ static const struct field dev_stats_fields[] = {
 	FIELD(struct vtop_dev_stats, config_irq_injects),
 	FIELD(struct vtop_dev_stats, config_irq_delivers),
 	FIELD(struct vtop_dev_stats, status_changes),
+	FIELD(struct vtop_dev_stats, notif.posts),
+	FIELD(struct vtop_dev_stats, notif.deliveries),
+	FIELD(struct vtop_dev_stats, notif.merged),
+	FIELD(struct vtop_dev_stats, notif.woke),
+	FIELD(struct vtop_dev_stats, notif.wakeups),
+	FIELD(struct vtop_dev_stats, notif.unwaited),
+	FIELD(struct vtop_dev_stats, notif.bh_requests),
+	FIELD(struct vtop_dev_stats, notif.bottom_halves),
+	FIELD(struct vtop_dev_stats, notif.waits),
+	FIELD(struct vtop_dev_stats, notif.deliver_sum_ns),
+	FIELD(struct vtop_dev_stats, notif.wait_sum_ns),
+	FIELD(struct vtop_dev_stats, notif.deliver_hist),
+	FIELD(struct vtop_dev_stats, notif.wait_hist),
 };
 
 static void assert_fields(const char *what, const void *got, const void *want,

@@ -131,6 +131,13 @@ struct fx_run fx_vq_push(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t h
 struct fx_run fx_irq_inject(struct fx *fx, uint32_t dev, uint32_t queue);
 struct fx_run fx_irq_deliver(struct fx *fx, uint32_t dev, uint32_t queue,
 			     uint64_t latency_ns, uint32_t outcome);
+struct fx_run fx_notif_post(struct fx *fx, uint32_t dev, uint32_t value, uint32_t batch);
+struct fx_run fx_notif_deliver(struct fx *fx, uint32_t dev, uint32_t value,
+			       uint64_t latency_ns, uint32_t posts, uint32_t woken);
+struct fx_run fx_notif_wait_end(struct fx *fx, uint32_t dev, uint32_t key,
+				uint32_t result, uint64_t waited_ns);
+struct fx_run fx_notif_bh(struct fx *fx, uint32_t dev, uint32_t events,
+			  uint64_t latency_ns);
 
 /* Assert @ns lies within @run. */
 #define assert_in_run(ns, run)	assert_in_range((ns), (run).before, (run).after)

@@ -163,8 +163,8 @@ static void fail_on_states(void **state)
 	struct vtop_options o;
 
 	(void)state;
-	assert_int_equal(vtop_parse_fail_on("ok,idle,not-ready,irq-lost,stalled,needs-reset,broken",
-					    &mask), 0);
+	assert_int_equal(vtop_parse_fail_on("ok,idle,not-ready,irq-lost,notif-stalled,stalled,"
+					    "needs-reset,broken", &mask), 0);
 	assert_int_equal(mask, (1U << VTOP_STATE_COUNT) - 1);
 	assert_int_equal(vtop_parse_fail_on("irq-lost", &mask), 0);
 	assert_int_equal(mask, VTOP_STATE_BIT(VTOP_STATE_IRQ_LOST));

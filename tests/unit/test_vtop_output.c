@@ -201,6 +201,18 @@ static void small_view(struct vtop_view *v, const char *name)
 	d = fixture_dev(&newer, 1, name, STATUS_RUNNING);
 	d->stats.msgs[UVDEV_MSG_SET_STATUS][UVDEV_TRACE_MSG_OK] = 1;
 	d->stats.msg_hist[UVDEV_MSG_SET_STATUS][10] = 1;
+	/* 8 posts, 6 deliveries over the interval; 2 waiters, the longer 250 ms. */
+	d->stats.notif = (struct vtop_notif_stats){
+		.posts = 8, .deliveries = 6, .merged = 2, .woke = 2, .wakeups = 3,
+		.unwaited = 3, .bh_requests = 1, .bottom_halves = 1,
+		.waits = { [UVDEV_TRACE_WAIT_WOKEN] = 3, [UVDEV_TRACE_WAIT_REMEMBERED] = 1 },
+		.deliver_sum_ns = 30000, .wait_sum_ns = 4500000,
+		.deliver_hist = { [12] = 6 }, .wait_hist = { [20] = 4 },
+	};
+	d->notif = (struct vtop_knotif){
+		.known = true, .notif_max = 16, .waiters = 2, .remembered_now = 1,
+		.oldest_wait_ns = 3 * SEC - 250 * MS,
+	};
 	fixture_queue(&older, 1, 0);
 	q = fixture_queue(&newer, 1, 0);
 	q->stats.kicks[UVDEV_TRACE_KICK_EVENTFD] = 10;
@@ -226,6 +238,7 @@ static const char small_json[] =
 	"\"lifecycle\":{\"dev_create\":1,\"dev_destroy\":0},"
 	"\"drops\":{\"queues\":0,\"devices\":0,\"messages\":0,\"events\":0},"
 	"\"kicks_per_s\":5.000,\"irqs_per_s\":5.000,\"msgs_per_s\":0.500,"
+	"\"notif_posts_per_s\":4.000,"
 	"\"devices\":[{\"dev\":1,\"name\":\"blk0\",\"known\":true,\"device_id\":2,"
 	"\"num_queues\":1,\"status\":15,\"broken\":false,\"state\":\"ok\",\"own_state\":\"ok\","
 	"\"msgs_per_s\":0.500,\"msg_p50_ns\":1535,\"msg_p99_ns\":2036,\"msgs_inflight\":0,"
@@ -237,6 +250,14 @@ static const char small_json[] =
 	"\"set_config\":{\"ok\":0,\"failed\":0,\"timeout\":0,\"interrupted\":0}},"
 	"\"config_irqs_injected_total\":0,\"config_irqs_delivered_total\":0,"
 	"\"status_changes_total\":0,"
+	"\"notif_max\":16,\"notif_posts_per_s\":4.000,\"notif_deliveries_per_s\":3.000,"
+	"\"notif_deliver_p50_ns\":6143,\"notif_deliver_p99_ns\":8150,"
+	"\"notif_wait_p50_ns\":1572863,\"notif_wait_p99_ns\":2086665,"
+	"\"notif_waiters\":2,\"notif_longest_wait_ms\":250.000,\"notif_remembered_now\":1,"
+	"\"notif_total\":{\"posts\":8,\"deliveries\":6,\"merged\":2,\"woke\":2,"
+	"\"wakeups\":3,\"unwaited\":3,\"bh_requests\":1,\"bottom_halves\":1,"
+	"\"waits\":{\"woken\":3,\"remembered\":1,\"timeout\":0,\"interrupted\":0,"
+	"\"failed\":0},\"deliver_sum_ns\":30000,\"wait_sum_ns\":4500000},"
 	"\"queues\":[{\"queue\":0,\"state\":\"ok\",\"ready\":true,\"receive\":false,"
 	"\"size\":256,"
 	"\"kicks_per_s\":5.000,\"pops_per_s\":5.000,\"pushes_per_s\":5.000,"
@@ -351,7 +372,7 @@ static void json_no_device(void **state)
 		"\"lifecycle\":{\"dev_create\":0,\"dev_destroy\":0},"
 		"\"drops\":{\"queues\":0,\"devices\":0,\"messages\":0,\"events\":0},"
 		"\"kicks_per_s\":0.000,\"irqs_per_s\":0.000,\"msgs_per_s\":0.000,"
-		"\"devices\":[],\"events\":[],\"events_dropped\":0}\n";
+		"\"notif_posts_per_s\":0.000,\"devices\":[],\"events\":[],\"events_dropped\":0}\n";
 	struct fixture snap;
 	struct capture c;
 	struct vtop_view v;
@@ -373,13 +394,15 @@ static const char csv_header[] =
 	"kicks_per_s,pops_per_s,pushes_per_s,irqs_per_s,irqs_delivered_per_s,"
 	"pop_bytes_per_s,push_bytes_per_s,inflight,oldest_inflight_ms,wait_p50_ns,"
 	"wait_p99_ns,service_p50_ns,service_p99_ns,irq_p50_ns,irq_p99_ns,zero_copy_pct,"
-	"kicks_total,pops_total,pushes_total,irqs_injected_total,irqs_delivered_total\n";
+	"kicks_total,pops_total,pushes_total,irqs_injected_total,irqs_delivered_total,"
+	"notif_posts_per_s,notif_deliver_p50_ns,notif_deliver_p99_ns,notif_waiters,"
+	"notif_longest_wait_ms,notif_posts_total,notif_deliveries_total\n";
 
 static void csv_exact(void **state)
 {
 	static const char row[] =
 		"1700000002500,2000.000,blk0,1,0,ok,ok,15,1,5.000,5.000,5.000,5.000,5.000,"
-		"2000.000,0.000,0,,1535,2036,,,,,,10,10,10,10,10\n";
+		"2000.000,0.000,0,,1535,2036,,,,,,10,10,10,10,10,4.000,6143,8150,2,250.000,8,6\n";
 	struct capture c;
 	struct vtop_view v;
 	char *text;

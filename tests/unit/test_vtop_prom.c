@@ -61,7 +61,19 @@ static void three_devices(struct fixture *f)
 	q->k.pending = 1;
 	q->k.pending_since_ns = 10 * SEC - 5 * SEC;	/* stalled */
 	fixture_queue(f, 1, 1);
-	fixture_dev(f, 2, "rng0", STATUS_RUNNING);
+	d = fixture_dev(f, 2, "rng0", STATUS_RUNNING);
+	/* Notifications: 7 posts, 5 deliveries (1 merged), 2 waiters, one 1.25 s old. */
+	d->stats.notif = (struct vtop_notif_stats){
+		.posts = 7, .deliveries = 5, .merged = 1, .woke = 2, .wakeups = 4,
+		.unwaited = 2, .bh_requests = 1, .bottom_halves = 1,
+		.waits = { [UVDEV_TRACE_WAIT_WOKEN] = 4, [UVDEV_TRACE_WAIT_TIMEOUT] = 1 },
+		.deliver_sum_ns = 5 * 3000, .wait_sum_ns = 4 * 5000 + 2000000000,
+		.deliver_hist = { [11] = 5 }, .wait_hist = { [12] = 4, [30] = 1 },
+	};
+	d->notif = (struct vtop_knotif){
+		.known = true, .notif_max = 8, .waiters = 2,
+		.oldest_wait_ns = 10 * SEC - 1250 * MS,
+	};
 	fixture_queue(f, 2, 0);
 	fixture_dev(f, 3, ODD_NAME, 0);
 	f->snap.cost.state = VTOP_COST_MEASURED;
@@ -242,8 +254,50 @@ static void series_values(void **state)
 	/* Types uvdev lacks only once seen. */
 	assert_false(strstr(t, "device=\"rng0\",type=\"type6\""));
 	assert_true(has_line(t, "uvdev_device_info{device=\"blk0\",dev=\"1\",device_id=\"2\",num_queues=\"1\"} 1"));
-	/* Seven state series per queue, exactly one of them 1. */
-	assert_int_equal(count_lines_starting(t, "uvdev_queue_state{device=\"blk0\",queue=\"0\","), 7);
+	/* A state series per state and queue, exactly one of them 1. */
+	assert_int_equal(count_lines_starting(t, "uvdev_queue_state{device=\"blk0\",queue=\"0\","),
+			 VTOP_STATE_COUNT);
+	free(t);
+}
+
+static void notif_series(void **state)
+{
+	struct fixture f;
+	char *t;
+
+	(void)state;
+	three_devices(&f);
+	t = render(&f.snap);
+	assert_true(has_line(t, "# TYPE uvdev_device_notif_posts_total counter"));
+	assert_true(has_line(t, "uvdev_device_notif_posts_total{device=\"rng0\"} 7"));
+	assert_true(has_line(t, "uvdev_device_notif_posts_total{device=\"blk0\"} 0"));
+	/* Deliveries by outcome add up to the deliveries. */
+	assert_true(has_line(t, "uvdev_device_notif_deliveries_total{device=\"rng0\",outcome=\"woke\"} 2"));
+	assert_true(has_line(t, "uvdev_device_notif_deliveries_total{device=\"rng0\",outcome=\"unwaited\"} 2"));
+	assert_true(has_line(t, "uvdev_device_notif_deliveries_total{device=\"rng0\",outcome=\"bottom_half\"} 1"));
+	assert_true(has_line(t, "uvdev_device_notif_merged_total{device=\"rng0\"} 1"));
+	assert_true(has_line(t, "uvdev_device_notif_wakeups_total{device=\"rng0\"} 4"));
+	assert_true(has_line(t, "uvdev_device_notif_bottom_halves_total{device=\"rng0\"} 1"));
+	assert_true(has_line(t, "uvdev_device_notif_waits_total{device=\"rng0\",result=\"woken\"} 4"));
+	assert_true(has_line(t, "uvdev_device_notif_waits_total{device=\"rng0\",result=\"timeout\"} 1"));
+	assert_true(has_line(t, "uvdev_device_notif_waits_total{device=\"rng0\",result=\"failed\"} 0"));
+	assert_int_equal(count_lines_starting(t, "uvdev_device_notif_waits_total{device=\"rng0\","),
+			 UVDEV_TRACE_WAIT_RESULTS);
+	/* 3000 ns is slot 11: [2048, 4095], le 4.095e-06 s. */
+	assert_true(has_line(t, "uvdev_device_notif_delivery_seconds_bucket{device=\"rng0\",le=\"0.000002047\"} 0"));
+	assert_true(has_line(t, "uvdev_device_notif_delivery_seconds_bucket{device=\"rng0\",le=\"0.000004095\"} 5"));
+	assert_true(has_line(t, "uvdev_device_notif_delivery_seconds_sum{device=\"rng0\"} 0.000015"));
+	assert_true(has_line(t, "uvdev_device_notif_delivery_seconds_count{device=\"rng0\"} 5"));
+	assert_true(has_line(t, "uvdev_device_notif_wait_seconds_count{device=\"rng0\"} 5"));
+	assert_true(has_line(t, "uvdev_device_notif_wait_seconds_sum{device=\"rng0\"} 2.00002"));
+	/* Waiters and the longest wait: the kernel's, at the sample. */
+	assert_true(has_line(t, "uvdev_device_notif_waiters{device=\"rng0\"} 2"));
+	assert_true(has_line(t, "uvdev_device_notif_longest_wait_seconds{device=\"rng0\"} 1.25"));
+	assert_true(has_line(t, "uvdev_device_notif_waiters{device=\"blk0\"} 0"));
+	assert_true(has_line(t, "uvdev_device_notif_longest_wait_seconds{device=\"blk0\"} 0"));
+	/* Past --stall-ms: the device's state. */
+	assert_true(has_line(t, "uvdev_device_state{device=\"rng0\",state=\"notif-stalled\"} 1"));
+	assert_true(has_line(t, "uvdev_device_state{device=\"blk0\",state=\"notif-stalled\"} 0"));
 	free(t);
 }
 
@@ -394,6 +448,7 @@ int main(void)
 		cmocka_unit_test(promtool_accepts),
 		cmocka_unit_test(promtool_can_fail),
 		cmocka_unit_test(series_values),
+		cmocka_unit_test(notif_series),
 		cmocka_unit_test(histogram_buckets),
 		cmocka_unit_test(one_help_and_type_per_family),
 		cmocka_unit_test(label_values_escaped),

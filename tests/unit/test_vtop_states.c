@@ -247,6 +247,70 @@ static void device_own_state(void **state)
 	assert_int_equal(vtop_device_own_state(&d, 5, NOW, &opts), VTOP_STATE_BROKEN);
 }
 
+/* A task waiting for a notification key longer than stall_ms. */
+static void notif_stalled_on_a_long_wait(void **state)
+{
+	struct vtop_dev_snap d;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.info.status = 0x0f;
+	d.notif.known = true;
+	d.notif.notif_max = 8;
+	/* A waiter is not idle, however quiet the interval. */
+	d.notif.waiters = 1;
+	d.notif.oldest_wait_ns = NOW - 1000 * MS;
+	assert_int_equal(vtop_device_own_state(&d, 0, NOW, &opts), VTOP_STATE_OK);
+	d.notif.oldest_wait_ns = NOW - 1000 * MS - 1;
+	assert_int_equal(vtop_device_own_state(&d, 0, NOW, &opts), VTOP_STATE_NOTIF_STALLED);
+	assert_int_equal(vtop_device_own_state(&d, 9, NOW, &opts), VTOP_STATE_NOTIF_STALLED);
+	/* The kernel's count decides: no waiter, no stall, whatever the time. */
+	d.notif.waiters = 0;
+	assert_int_equal(vtop_device_own_state(&d, 0, NOW, &opts), VTOP_STATE_IDLE);
+	/* A start time in the future (clock read order) is not a stall. */
+	d.notif.waiters = 3;
+	d.notif.oldest_wait_ns = NOW + 1;
+	assert_int_equal(vtop_device_own_state(&d, 0, NOW, &opts), VTOP_STATE_OK);
+	d.notif.oldest_wait_ns = 0;
+	assert_int_equal(vtop_device_own_state(&d, 0, NOW, &opts), VTOP_STATE_OK);
+	/* Notification events alone make a quiet device ok. */
+	d.notif.waiters = 0;
+	assert_int_equal(vtop_device_own_state(&d, 1, NOW, &opts), VTOP_STATE_OK);
+}
+
+/* Every device rule holds; peel them off and watch the next one win. */
+static void device_priority_order(void **state)
+{
+	struct vtop_dev_snap d;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.info.broken = 1;
+	d.info.status = VTOP_STATUS_NEEDS_RESET;	/* and no DRIVER_OK */
+	d.msgs_inflight = 1;
+	d.oldest_msg_ns = NOW - 2000 * MS;
+	d.notif.waiters = 1;
+	d.notif.oldest_wait_ns = NOW - 2000 * MS;
+	assert_int_equal(vtop_device_own_state(&d, 0, NOW, &opts), VTOP_STATE_BROKEN);
+	d.info.broken = 0;
+	assert_int_equal(vtop_device_own_state(&d, 0, NOW, &opts), VTOP_STATE_NEEDS_RESET);
+	d.info.status = 0x0b;
+	assert_int_equal(vtop_device_own_state(&d, 0, NOW, &opts), VTOP_STATE_STALLED);
+	d.msgs_inflight = 0;
+	assert_int_equal(vtop_device_own_state(&d, 0, NOW, &opts), VTOP_STATE_NOTIF_STALLED);
+	d.notif.waiters = 0;
+	assert_int_equal(vtop_device_own_state(&d, 0, NOW, &opts), VTOP_STATE_NOT_READY);
+	d.info.status = 0x0f;
+	assert_int_equal(vtop_device_own_state(&d, 0, NOW, &opts), VTOP_STATE_IDLE);
+	/* Between irq-lost and stalled when folded with the queues' states. */
+	assert_int_equal(vtop_state_worse(VTOP_STATE_NOTIF_STALLED, VTOP_STATE_IRQ_LOST),
+			 VTOP_STATE_NOTIF_STALLED);
+	assert_int_equal(vtop_state_worse(VTOP_STATE_NOTIF_STALLED, VTOP_STATE_STALLED),
+			 VTOP_STATE_STALLED);
+	assert_int_equal(vtop_state_worse(VTOP_STATE_OK, VTOP_STATE_NOTIF_STALLED),
+			 VTOP_STATE_NOTIF_STALLED);
+}
+
 static void worse_folds_device_and_queues(void **state)
 {
 	enum vtop_state a, b;
@@ -272,7 +336,8 @@ static void worse_folds_device_and_queues(void **state)
 static void names_round_trip(void **state)
 {
 	static const char *const expected[VTOP_STATE_COUNT] = {
-		"ok", "idle", "not-ready", "irq-lost", "stalled", "needs-reset", "broken",
+		"ok", "idle", "not-ready", "irq-lost", "notif-stalled", "stalled",
+		"needs-reset", "broken",
 	};
 	enum vtop_state s, parsed;
 
@@ -288,13 +353,14 @@ static void names_round_trip(void **state)
 	assert_string_equal(vtop_state_name(VTOP_STATE_COUNT), "unknown");
 }
 
-static void failures_are_the_top_four(void **state)
+static void failures_are_the_top_five(void **state)
 {
 	(void)state;
 	assert_false(vtop_state_is_failure(VTOP_STATE_OK));
 	assert_false(vtop_state_is_failure(VTOP_STATE_IDLE));
 	assert_false(vtop_state_is_failure(VTOP_STATE_NOT_READY));
 	assert_true(vtop_state_is_failure(VTOP_STATE_IRQ_LOST));
+	assert_true(vtop_state_is_failure(VTOP_STATE_NOTIF_STALLED));
 	assert_true(vtop_state_is_failure(VTOP_STATE_STALLED));
 	assert_true(vtop_state_is_failure(VTOP_STATE_NEEDS_RESET));
 	assert_true(vtop_state_is_failure(VTOP_STATE_BROKEN));
@@ -315,9 +381,11 @@ int main(void)
 		cmocka_unit_test(broken_device),
 		cmocka_unit_test(priority_order),
 		cmocka_unit_test(device_own_state),
+		cmocka_unit_test(notif_stalled_on_a_long_wait),
+		cmocka_unit_test(device_priority_order),
 		cmocka_unit_test(worse_folds_device_and_queues),
 		cmocka_unit_test(names_round_trip),
-		cmocka_unit_test(failures_are_the_top_four),
+		cmocka_unit_test(failures_are_the_top_five),
 	};
 
 	return cmocka_run_group_tests_name("vtop_states", tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <uapi/uvdev.h>
 #include <uapi/uvdev_trace.h>
 
+#include "table.h"
 #include "view.h"
 #include "vtop_fixture.h"
 
@@ -311,6 +312,197 @@ static void device_state_is_worst_of_queues(void **state)
 	vtop_view_free(&v);
 }
 
+/* blk0 at 1 s and 3 s with notification counters in both samples. */
+static void notif_samples(struct fixture *older, struct fixture *newer)
+{
+	struct vtop_notif_stats *o, *n;
+
+	two_samples(older, newer);
+	o = &older->devs[0].stats.notif;
+	n = &newer->devs[0].stats.notif;
+	o->posts = 100;
+	n->posts = 300;				/* 100 posts/s */
+	o->deliveries = 90;
+	n->deliveries = 190;
+	n->merged = 100;
+	n->wakeups = 40;
+	o->waits[UVDEV_TRACE_WAIT_WOKEN] = 5;
+	n->waits[UVDEV_TRACE_WAIT_WOKEN] = 45;
+	n->waits[UVDEV_TRACE_WAIT_TIMEOUT] = 2;
+	n->bottom_halves = 3;
+	/* Old deliveries in slot 4 stay out of the interval's percentiles. */
+	o->deliver_hist[4] = 90;
+	n->deliver_hist[4] = 90;
+	n->deliver_hist[13] = 99;		/* [8192, 16383] */
+	n->deliver_hist[22] = 1;		/* [4 ms, 8 ms) */
+	o->deliver_sum_ns = 1000;
+	n->deliver_sum_ns = 1000 + 100 * 20000;
+	n->wait_hist[25] = 42;
+	n->wait_sum_ns = 42 * (1ULL << 25);
+	newer->devs[0].notif = (struct vtop_knotif){
+		.known = true, .notif_max = 64, .waiters = 3, .remembered_now = 2,
+		.oldest_wait_ns = 3 * SEC - 400 * MS,
+	};
+}
+
+static void device_notifications(void **state)
+{
+	struct fixture older, newer;
+	const struct vtop_dev_row *d;
+	struct vtop_view v;
+
+	(void)state;
+	notif_samples(&older, &newer);
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	d = &v.devs[0];
+	assert_true(vtop_dev_has_notif(d));
+	assert_int_equal(d->notif_posts, 200);
+	assert_int_equal(d->notif_deliveries, 100);
+	assert_int_equal(d->notif_merged, 100);
+	assert_int_equal(d->notif_wakeups, 40);
+	assert_int_equal(d->notif_wait_ends, 42);
+	assert_int_equal(d->notif_bottom_halves, 3);
+	assert_true(d->notif_posts_ps == 100.0);
+	assert_true(d->notif_deliveries_ps == 50.0);
+	assert_true(v.notif_posts_ps == 100.0);
+	assert_int_equal(d->notif_deliver.count, 100);
+	assert_in_range(d->notif_deliver.p50_ns, 8192, 16383);
+	assert_in_range(d->notif_deliver.p99_ns, 8192, 16383);
+	assert_int_equal(d->notif_deliver.avg_ns, 20000);
+	assert_int_equal(d->notif_wait.count, 42);
+	assert_in_range(d->notif_wait.p99_ns, 1ULL << 25, (1ULL << 26) - 1);
+	/* Waiters and the longest wait: the kernel's, at the newer sample. */
+	assert_int_equal(d->cur.notif.waiters, 3);
+	assert_true(d->longest_wait_ms > 399.999 && d->longest_wait_ms < 400.001);
+	assert_int_equal(d->own_state, VTOP_STATE_OK);
+	vtop_view_free(&v);
+
+	/* Past stall_ms: notif-stalled, for the device and its fold. */
+	notif_samples(&older, &newer);
+	newer.devs[0].notif.oldest_wait_ns = 1 * SEC;
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	assert_true(v.devs[0].longest_wait_ms > 1999.999);
+	assert_int_equal(v.devs[0].own_state, VTOP_STATE_NOTIF_STALLED);
+	assert_int_equal(v.devs[0].state, VTOP_STATE_NOTIF_STALLED);
+	assert_int_equal(v.queues[0].state, VTOP_STATE_OK);
+	assert_true(vtop_view_states_seen(&v) & VTOP_STATE_BIT(VTOP_STATE_NOTIF_STALLED));
+	vtop_view_free(&v);
+
+	/* The wait ended: it clears at the next sample. */
+	newer.devs[0].notif.waiters = 0;
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	assert_true(v.devs[0].longest_wait_ms < 0);
+	assert_int_equal(v.devs[0].own_state, VTOP_STATE_OK);
+	vtop_view_free(&v);
+}
+
+/* A device that went back (destroyed, its id reused) counts from zero. */
+static void restarted_notifications_count_from_zero(void **state)
+{
+	struct fixture older, newer;
+	const struct vtop_dev_row *d;
+	struct vtop_view v;
+
+	(void)state;
+	notif_samples(&older, &newer);
+	older.devs[0].stats.notif.posts = 100000;
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	d = &v.devs[0];
+	assert_int_equal(d->notif_posts, 300);
+	assert_int_equal(d->notif_deliveries, 190);
+	assert_int_equal(d->notif_deliver.count, 190);
+	/* Messages too: the whole entry started over. */
+	assert_int_equal(d->msgs, d->msgs_total);
+	vtop_view_free(&v);
+}
+
+/* Only notification activity: the device is ok, not idle. */
+static void notifications_alone_are_not_idle(void **state)
+{
+	struct fixture older, newer;
+	struct vtop_view v;
+
+	(void)state;
+	fixture_init(&older, 1 * SEC, 0);
+	fixture_init(&newer, 2 * SEC, 0);
+	fixture_dev(&older, 1, "tee0", STATUS_RUNNING);
+	fixture_dev(&newer, 1, "tee0", STATUS_RUNNING)->stats.notif.posts = 1;
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	assert_int_equal(v.devs[0].state, VTOP_STATE_OK);
+	vtop_view_free(&v);
+	newer.devs[0].stats.notif.posts = 0;
+	newer.devs[0].notif.waiters = 1;
+	newer.devs[0].notif.oldest_wait_ns = 2 * SEC - 10 * MS;
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	assert_int_equal(v.devs[0].state, VTOP_STATE_OK);
+	vtop_view_free(&v);
+	newer.devs[0].notif.waiters = 0;
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	assert_int_equal(v.devs[0].state, VTOP_STATE_IDLE);
+	assert_false(vtop_dev_has_notif(&v.devs[0]));
+	vtop_view_free(&v);
+}
+
+/* The table's device row: notifications only for a device that has them. */
+static void table_device_row(void **state)
+{
+	struct fixture older, newer;
+	struct vtop_table t;
+	struct vtop_view v;
+	char line[512];
+	int marker;
+
+	(void)state;
+	notif_samples(&older, &newer);
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	/* Plain text: every column, room for the long forms' short twins. */
+	vtop_table_full(&t, &v);
+	marker = vtop_table_device(&t, &v.devs[0], line, sizeof(line));
+	assert_non_null(strstr(line, "ntf/s 100 p50/99 "));
+	assert_non_null(strstr(line, "wait 3/400ms"));
+	assert_string_equal(line + marker, " ok");
+	/* The state column lines up with the header's. */
+	assert_int_equal(vtop_table_header(&t, line, sizeof(line)), marker);
+	/* A narrow screen: the short forms, cut at the span; the state stays. */
+	vtop_table_fit(&t, &v, 80);
+	marker = vtop_table_device(&t, &v.devs[0], line, sizeof(line));
+	assert_non_null(strstr(line, "msg/s 5.5 p99 "));
+	assert_string_equal(line + marker, " ok");
+	assert_int_equal(vtop_table_header(&t, line, sizeof(line)), marker);
+	vtop_view_free(&v);
+
+	/* No key, no post: no notification part. */
+	two_samples(&older, &newer);
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	vtop_table_fit(&t, &v, 300);
+	vtop_table_device(&t, &v.devs[0], line, sizeof(line));
+	assert_null(strstr(line, "notif"));
+	assert_non_null(strstr(line, "msg/s 5.5  msg p99 "));
+	vtop_view_free(&v);
+}
+
+/* notif-stalled fits the state column. */
+static void table_state_fits(void **state)
+{
+	struct fixture newer;
+	struct vtop_table t;
+	struct vtop_view v;
+	char line[512], header[512];
+	int marker;
+
+	(void)state;
+	fixture_init(&newer, 10 * SEC, 0);
+	fixture_dev(&newer, 1, "tee0", STATUS_RUNNING)->notif =
+		(struct vtop_knotif){ .known = true, .waiters = 1, .oldest_wait_ns = 1 * SEC };
+	assert_int_equal(vtop_view_build(&v, NULL, &newer.snap, &opts), 0);
+	vtop_table_fit(&t, &v, 80);
+	marker = vtop_table_device(&t, &v.devs[0], line, sizeof(line));
+	assert_string_equal(line + marker, "!notif-stalled");
+	assert_int_equal(vtop_table_header(&t, header, sizeof(header)), marker);
+	assert_true(strlen(line) <= 80);
+	vtop_view_free(&v);
+}
+
 static void filter_by_glob(void **state)
 {
 	struct fixture newer;
@@ -366,6 +558,11 @@ int main(void)
 		cmocka_unit_test(unsorted_snapshot),
 		cmocka_unit_test(device_state_is_worst_of_queues),
 		cmocka_unit_test(filter_by_glob),
+		cmocka_unit_test(device_notifications),
+		cmocka_unit_test(restarted_notifications_count_from_zero),
+		cmocka_unit_test(notifications_alone_are_not_idle),
+		cmocka_unit_test(table_device_row),
+		cmocka_unit_test(table_state_fits),
 	};
 
 	return cmocka_run_group_tests_name("vtop_view", tests, NULL, NULL);

@@ -94,7 +94,7 @@ judge_watch() {
 	local name=$1 script=$2 allowed state line
 	[ -f "$results/$name.watch.json" ] || return 0
 	allowed=$(sed -n 's/^# vtop-induces: *//; T; p; q' "$script")
-	for state in stalled irq-lost broken needs-reset; do
+	for state in stalled irq-lost broken needs-reset notif-stalled; do
 		case ",$allowed," in *",$state,"*) continue ;; esac
 		line=$(grep -m 1 "\"state\":\"$state\"" "$results/$name.watch.json") || continue
 		echo "vtop showed $state, which the case does not induce: ${line:0:300}" \

@@ -25,8 +25,10 @@ static const char doc[] =
 "Every interval seconds (default 1, fractions allowed) vtop shows, per device\n"
 "and per queue, kicks/s, IRQs/s, what is in flight, wait/service/IRQ latency\n"
 "percentiles of the interval and a state: ok, idle, not-ready, irq-lost,\n"
-"stalled, needs-reset or broken. The screen is used when stdout is a\n"
-"terminal and -o is not given; otherwise plain text. Needs root.\n"
+"notif-stalled, stalled, needs-reset or broken; a device row adds its control\n"
+"messages and its notifications (rate, delivery p50/p99, waiters, longest\n"
+"wait). The screen is used when stdout is a terminal and -o is not given;\n"
+"otherwise plain text. Needs root.\n"
 "\v"
 "EXAMPLES:\n"
 "    vtop                      # live screen (h for its keys)\n"
@@ -42,9 +44,10 @@ static const char doc[] =
 "\n"
 "STATES (highest priority first): broken (a control message timed out),\n"
 "needs-reset (status NEEDS_RESET or FAILED), stalled (work available and not\n"
-"popped for --stall-ms, or a control message in flight that long), irq-lost\n"
-"(pushed and no interrupt delivered for --irq-ms), not-ready (queue not ready\n"
-"or no DRIVER_OK), idle (nothing happened), ok.\n"
+"popped for --stall-ms, or a control message in flight that long),\n"
+"notif-stalled (a task has waited for a notification key for --stall-ms),\n"
+"irq-lost (pushed and no interrupt delivered for --irq-ms), not-ready (queue\n"
+"not ready or no DRIVER_OK), idle (nothing happened), ok.\n"
 "\n"
 "BPF COST: the header, JSON and the exporter show vtop's own BPF cost per\n"
 "event, from the kernel's BPF run-time statistics (BPF_ENABLE_STATS). While\n"
@@ -87,7 +90,9 @@ static const struct argp_option options[] = {
 	  "Serve Prometheus metrics on http://ADDR:PORT/metrics; ADDR is 127.0.0.1 "
 	  "unless given, an IPv6 address goes in brackets ([::1]:9100), and an empty "
 	  "ADDR (:9100) means every address", 0 },
-	{ "stall-ms", OPT_STALL_MS, "MS", 0, "Stalled after MS ms without a pop (default 1000)", 0 },
+	{ "stall-ms", OPT_STALL_MS, "MS", 0,
+	  "Stalled after MS ms without a pop; notif-stalled when a notification "
+	  "wait lasts MS ms (default 1000)", 0 },
 	{ "irq-ms", OPT_IRQ_MS, "MS", 0,
 	  "irq-lost after MS ms without a delivered IRQ (default 1000)", 0 },
 	{ "raw-tp", OPT_RAW_TP, NULL, 0, "Attach raw tracepoints even when module BTF exists", 0 },
@@ -293,7 +298,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_FAIL_ON:
 		if (vtop_parse_fail_on(arg, &opts->fail_on)) {
 			argp_error(state, "invalid --fail-on '%s': a comma-separated list of ok, idle, "
-				   "not-ready, irq-lost, stalled, needs-reset, broken", arg);
+				   "not-ready, irq-lost, notif-stalled, stalled, needs-reset, broken", arg);
 			return EINVAL;
 		}
 		return 0;

@@ -3,7 +3,8 @@
  * Collection: load vtop's BPF programs (tp_btf when the module has BTF,
  * raw_tp otherwise), seed the device map with devices that existed before
  * vtop started, and read the maps into snapshots, with every queue's state
- * as the kernel sees it (so a hang that began before vtop shows at once).
+ * and every device's notification waiters as the kernel sees them (so a
+ * hang that began before vtop shows at once).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -442,6 +443,27 @@ static int collect_queues(struct vtop_collector *c, struct vtop_snapshot *snap)
 	return 0;
 }
 
+/* Each device's notification waiters, from the kernel. */
+static void collect_notif(struct vtop_collector *c, struct vtop_snapshot *snap)
+{
+	size_t i;
+
+	for (i = 0; i < snap->ndevs; i++) {
+		struct vtop_dev_snap *d = &snap->devs[i];
+		struct uvdev_notif_state st = { .dev_id = d->dev };
+
+		if (ioctl(c->control_fd, UVDEV_IOC_NOTIF_STATE, &st))
+			continue;		/* destroyed meanwhile */
+		d->notif = (struct vtop_knotif) {
+			.known = true,
+			.notif_max = st.notif_max,
+			.waiters = st.waiters,
+			.remembered_now = st.remembered_now,
+			.oldest_wait_ns = st.waiters ? st.oldest_wait_ns : 0,
+		};
+	}
+}
+
 static void collect_msgs(struct vtop_collector *c, struct vtop_snapshot *snap)
 {
 	int fd = bpf_map__fd(c->skel->maps.msg_inflight);
@@ -525,6 +547,7 @@ int vtop_collect(struct vtop_collector *c, struct vtop_snapshot *snap)
 		vtop_snapshot_free(snap);
 		return ret;
 	}
+	collect_notif(c, snap);
 	/* After the kernel's state: no age it reports is in the future. */
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &wall);

@@ -17,6 +17,9 @@
 #include "cost.h"
 #include "vtop.h"
 
+_Static_assert(VTOP_NOTIF_BOTTOM_HALF == UVDEV_NOTIF_BOTTOM_HALF,
+	       "vtop.h names uvdev's bottom-half value");
+
 /*
  * One queue as the kernel sees it (UVDEV_IOC_QUEUE_STATE), read at every
  * sample: what the ring holds, not what events suggest. Times are
@@ -33,6 +36,18 @@ struct vtop_kqueue {
 	uint64_t irq_since_ns;		/* oldest completion not signalled; 0: none */
 };
 
+/*
+ * A device's notifications as the kernel sees them (UVDEV_IOC_NOTIF_STATE),
+ * read at every sample: who waits now, not what events suggest.
+ */
+struct vtop_knotif {
+	bool known;			/* read from the kernel for this snapshot */
+	uint32_t notif_max;		/* the device's largest key; 0: none */
+	uint32_t waiters;		/* tasks waiting for a key now */
+	uint32_t remembered_now;	/* keys posted with no waiter, not taken yet */
+	uint64_t oldest_wait_ns;	/* start of the longest wait now; 0: none */
+};
+
 struct vtop_queue_snap {
 	uint32_t dev;
 	uint32_t queue;
@@ -46,6 +61,7 @@ struct vtop_dev_snap {
 	struct vtop_dev_stats stats;	/* cumulative since vtop attached */
 	uint32_t msgs_inflight;		/* control messages sent and not done */
 	uint64_t oldest_msg_ns;		/* send time of the oldest of them; 0: none */
+	struct vtop_knotif notif;
 };
 
 struct vtop_snapshot {

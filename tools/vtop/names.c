@@ -14,6 +14,7 @@
 _Static_assert(UVDEV_TRACE_MSG_RESULTS <= VTOP_MSG_RESULTS, "message results fit");
 _Static_assert(UVDEV_TRACE_KICK_MODES <= VTOP_KICK_MODES, "kick modes fit");
 _Static_assert(UVDEV_TRACE_IRQ_OUTCOMES <= VTOP_IRQ_OUTCOMES, "IRQ outcomes fit");
+_Static_assert(UVDEV_TRACE_WAIT_RESULTS <= VTOP_WAIT_RESULTS, "wait results fit");
 
 const char *vtop_msg_type_name(unsigned int type)
 {
@@ -54,6 +55,24 @@ const char *vtop_msg_result_name(unsigned int result)
 		return "interrupted";
 	default:
 		return "unknown";
+	}
+}
+
+const char *vtop_wait_result_name(unsigned int result)
+{
+	switch (result) {
+	case UVDEV_TRACE_WAIT_WOKEN:
+		return "woken";
+	case UVDEV_TRACE_WAIT_REMEMBERED:
+		return "remembered";
+	case UVDEV_TRACE_WAIT_TIMEOUT:
+		return "timeout";
+	case UVDEV_TRACE_WAIT_INTERRUPTED:
+		return "interrupted";
+	case UVDEV_TRACE_WAIT_FAILED:
+		return "failed";
+	default:
+		return NULL;
 	}
 }
 

@@ -24,6 +24,9 @@ const char *vtop_kick_mode_name(unsigned int mode);
 /* "handled", "spurious", "suppressed"; NULL for an unused slot. */
 const char *vtop_irq_outcome_name(unsigned int outcome);
 
+/* "woken", "remembered", "timeout", "interrupted", "failed"; NULL past them. */
+const char *vtop_wait_result_name(unsigned int result);
+
 /*
  * "dev_create", "dev_destroy", "msg_timeout", "status", "vq_setup",
  * "broken", or "unknown".

@@ -235,6 +235,43 @@ static void json_msgs_total(struct json *j, const struct vtop_dev_stats *st)
 	json_close(j, '}');
 }
 
+/* Notifications: interval figures, the kernel's waiters, totals from BPF. */
+static void json_notif(struct json *j, const struct vtop_dev_row *d)
+{
+	const struct vtop_notif_stats *n = &d->cur.stats.notif;
+	unsigned int r;
+
+	json_u64(j, "notif_max", d->cur.notif.notif_max);
+	json_fixed(j, "notif_posts_per_s", d->notif_posts_ps);
+	json_fixed(j, "notif_deliveries_per_s", d->notif_deliveries_ps);
+	json_pct(j, "notif_deliver_p50_ns", &d->notif_deliver, d->notif_deliver.p50_ns);
+	json_pct(j, "notif_deliver_p99_ns", &d->notif_deliver, d->notif_deliver.p99_ns);
+	json_pct(j, "notif_wait_p50_ns", &d->notif_wait, d->notif_wait.p50_ns);
+	json_pct(j, "notif_wait_p99_ns", &d->notif_wait, d->notif_wait.p99_ns);
+	json_u64(j, "notif_waiters", d->cur.notif.waiters);
+	json_fixed_or_null(j, "notif_longest_wait_ms", d->longest_wait_ms);
+	json_u64(j, "notif_remembered_now", d->cur.notif.remembered_now);
+	json_key(j, "notif_total");
+	json_open(j, '{');
+	json_u64(j, "posts", n->posts);
+	json_u64(j, "deliveries", n->deliveries);
+	json_u64(j, "merged", n->merged);
+	json_u64(j, "woke", n->woke);
+	json_u64(j, "wakeups", n->wakeups);
+	json_u64(j, "unwaited", n->unwaited);
+	json_u64(j, "bh_requests", n->bh_requests);
+	json_u64(j, "bottom_halves", n->bottom_halves);
+	json_key(j, "waits");
+	json_open(j, '{');
+	for (r = 0; r < VTOP_WAIT_RESULTS; r++)
+		if (vtop_wait_result_name(r))
+			json_u64(j, vtop_wait_result_name(r), n->waits[r]);
+	json_close(j, '}');
+	json_u64(j, "deliver_sum_ns", n->deliver_sum_ns);
+	json_u64(j, "wait_sum_ns", n->wait_sum_ns);
+	json_close(j, '}');
+}
+
 static void json_device(struct json *j, const struct vtop_view *v, const struct vtop_dev_row *d)
 {
 	size_t i;
@@ -260,6 +297,7 @@ static void json_device(struct json *j, const struct vtop_view *v, const struct 
 	json_u64(j, "config_irqs_injected_total", d->cur.stats.config_irq_injects);
 	json_u64(j, "config_irqs_delivered_total", d->cur.stats.config_irq_delivers);
 	json_u64(j, "status_changes_total", d->cur.stats.status_changes);
+	json_notif(j, d);
 	json_key(j, "queues");
 	json_open(j, '[');
 	for (i = d->first_queue; i < d->first_queue + d->nqueues; i++)
@@ -351,6 +389,7 @@ int vtop_output_json(FILE *out, const struct vtop_view *v,
 	json_fixed(&j, "kicks_per_s", v->kicks_ps);
 	json_fixed(&j, "irqs_per_s", v->irqs_ps);
 	json_fixed(&j, "msgs_per_s", v->msgs_ps);
+	json_fixed(&j, "notif_posts_per_s", v->notif_posts_ps);
 	json_key(&j, "devices");
 	json_open(&j, '[');
 	for (i = 0; i < v->ndevs; i++)
@@ -376,6 +415,10 @@ static const char *const csv_columns[] = {
 	"service_p50_ns", "service_p99_ns", "irq_p50_ns", "irq_p99_ns",
 	"zero_copy_pct", "kicks_total", "pops_total", "pushes_total",
 	"irqs_injected_total", "irqs_delivered_total",
+	/* The queue's device: its notifications. */
+	"notif_posts_per_s", "notif_deliver_p50_ns", "notif_deliver_p99_ns",
+	"notif_waiters", "notif_longest_wait_ms", "notif_posts_total",
+	"notif_deliveries_total",
 };
 
 int vtop_output_csv_header(FILE *out)
@@ -442,9 +485,19 @@ static void csv_row(FILE *out, const struct vtop_view *v, const struct vtop_dev_
 	csv_pct(out, &q->irq, q->irq.p99_ns);
 	/* zero_copy_pct: not measured yet. */
 	fputc(',', out);
-	fprintf(out, ",%" PRIu64 ",%llu,%llu,%llu,%" PRIu64 "\n", sum_kicks(st),
+	fprintf(out, ",%" PRIu64 ",%llu,%llu,%llu,%" PRIu64, sum_kicks(st),
 		(unsigned long long)st->pops, (unsigned long long)st->pushes,
 		(unsigned long long)st->irq_injects, sum_delivers(st));
+	fprintf(out, ",%.3f", d->notif_posts_ps);
+	csv_pct(out, &d->notif_deliver, d->notif_deliver.p50_ns);
+	csv_pct(out, &d->notif_deliver, d->notif_deliver.p99_ns);
+	fprintf(out, ",%u", d->cur.notif.waiters);
+	if (d->longest_wait_ms >= 0)
+		fprintf(out, ",%.3f", d->longest_wait_ms);
+	else
+		fputc(',', out);
+	fprintf(out, ",%llu,%llu\n", (unsigned long long)d->cur.stats.notif.posts,
+		(unsigned long long)d->cur.stats.notif.deliveries);
 }
 
 int vtop_output_csv(FILE *out, const struct vtop_view *v)

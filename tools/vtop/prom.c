@@ -227,6 +227,97 @@ static bool msg_type_exported(const struct vtop_dev_row *d, unsigned int type)
 	return false;
 }
 
+static uint64_t dev_notif_posts(const struct vtop_dev_row *d)
+{
+	return d->cur.stats.notif.posts;
+}
+
+static uint64_t dev_notif_merged(const struct vtop_dev_row *d)
+{
+	return d->cur.stats.notif.merged;
+}
+
+static uint64_t dev_notif_wakeups(const struct vtop_dev_row *d)
+{
+	return d->cur.stats.notif.wakeups;
+}
+
+static uint64_t dev_notif_bottom_halves(const struct vtop_dev_row *d)
+{
+	return d->cur.stats.notif.bottom_halves;
+}
+
+static uint64_t dev_notif_waiters(const struct vtop_dev_row *d)
+{
+	return d->cur.notif.waiters;
+}
+
+/* Notifications: counters and histograms from BPF, waiters from the kernel. */
+static void notif_metrics(FILE *out, const struct vtop_view *v)
+{
+	static const char *const outcomes[] = { "woke", "unwaited", "bottom_half" };
+	unsigned int o, r;
+	size_t i;
+
+	device_family(out, v, "uvdev_device_notif_posts_total", "counter",
+		      "Notification values the backend posted.", dev_notif_posts);
+	family(out, "uvdev_device_notif_deliveries_total", "counter",
+	       "Notification values the top half took, by outcome: a key that woke its "
+	       "waiters, a key no one waited for (remembered), the bottom-half value.");
+	for (i = 0; i < v->ndevs; i++) {
+		const struct vtop_notif_stats *n = &v->devs[i].cur.stats.notif;
+		const uint64_t counts[] = { n->woke, n->unwaited, n->bh_requests };
+
+		for (o = 0; o < sizeof(outcomes) / sizeof(outcomes[0]); o++) {
+			series(out, "uvdev_device_notif_deliveries_total", "", &v->devs[i], NULL);
+			label(out, "outcome", outcomes[o]);
+			value_u64(out, counts[o]);
+		}
+	}
+	device_family(out, v, "uvdev_device_notif_merged_total", "counter",
+		      "Posts of a value not delivered yet, merged into its delivery.",
+		      dev_notif_merged);
+	device_family(out, v, "uvdev_device_notif_wakeups_total", "counter",
+		      "Waiters woken by a delivered key.", dev_notif_wakeups);
+	device_family(out, v, "uvdev_device_notif_bottom_halves_total", "counter",
+		      "Runs of the notification bottom half.", dev_notif_bottom_halves);
+	family(out, "uvdev_device_notif_waits_total", "counter",
+	       "Waits for a notification key that ended, by result.");
+	for (i = 0; i < v->ndevs; i++) {
+		for (r = 0; r < VTOP_WAIT_RESULTS; r++) {
+			if (!vtop_wait_result_name(r))
+				continue;
+			series(out, "uvdev_device_notif_waits_total", "", &v->devs[i], NULL);
+			label(out, "result", vtop_wait_result_name(r));
+			value_u64(out, v->devs[i].cur.stats.notif.waits[r]);
+		}
+	}
+	family(out, "uvdev_device_notif_delivery_seconds", "histogram",
+	       "Notification latency, a value's first post to the top half taking it.");
+	for (i = 0; i < v->ndevs; i++)
+		histogram(out, "uvdev_device_notif_delivery_seconds", &v->devs[i], NULL, NULL,
+			  v->devs[i].cur.stats.notif.deliver_hist,
+			  v->devs[i].cur.stats.notif.deliver_sum_ns);
+	family(out, "uvdev_device_notif_wait_seconds", "histogram",
+	       "Time a wait for a notification key took, whatever its result.");
+	for (i = 0; i < v->ndevs; i++)
+		histogram(out, "uvdev_device_notif_wait_seconds", &v->devs[i], NULL, NULL,
+			  v->devs[i].cur.stats.notif.wait_hist,
+			  v->devs[i].cur.stats.notif.wait_sum_ns);
+	device_family(out, v, "uvdev_device_notif_waiters", "gauge",
+		      "Tasks waiting for a notification key now (the kernel's count).",
+		      dev_notif_waiters);
+	family(out, "uvdev_device_notif_longest_wait_seconds", "gauge",
+	       "Age of the longest wait for a notification key now; 0 when none.");
+	for (i = 0; i < v->ndevs; i++) {
+		const struct vtop_dev_row *d = &v->devs[i];
+
+		series(out, "uvdev_device_notif_longest_wait_seconds", "", d, NULL);
+		value_seconds(out, d->cur.notif.waiters ?
+			      age_ns(d->cur.notif.oldest_wait_ns, v->now_ns) : 0);
+	}
+}
+
 static void device_metrics(FILE *out, const struct vtop_view *v)
 {
 	unsigned int t, r, s;
@@ -296,6 +387,7 @@ static void device_metrics(FILE *out, const struct vtop_view *v)
 		      "Config-change interrupts delivered.", dev_config_delivers);
 	device_family(out, v, "uvdev_device_status_changes_total", "counter",
 		      "Writes of the virtio status byte.", dev_status_changes);
+	notif_metrics(out, v);
 }
 
 /* One family with one plain value per queue. */

@@ -82,10 +82,11 @@ static const char *const help_lines[] = {
 	"Columns: KICK/s, IRQ/s (injected), INFL chains in flight, OLDEST its age,",
 	"WAIT kick->pop, SVC pop->push, IRQ inject->deliver: p50/p99 of the interval.",
 	"ZC% zero-copy share (not measured yet). A device row shows its control",
-	"messages: rate, p99, in flight, timeouts, virtio status.",
+	"messages: rate, p99, in flight, timeouts, virtio status; and its",
+	"notifications: posts/s, delivery p50/99, waiters now / the longest wait.",
 	"",
 	"States, worst first; '!' marks a failure: !broken, !needs-reset, !stalled,",
-	"!irq-lost; then not-ready, idle, ok.",
+	"!notif-stalled, !irq-lost; then not-ready, idle, ok.",
 	"",
 	"Press any key to go back.",
 };
@@ -207,7 +208,8 @@ static void put_clock(char *buf, size_t len, int64_t wall_ms)
 static void draw_summary(struct vtop_screen *s)
 {
 	const struct vtop_view *v = &s->view;
-	char line[LINE_LEN], clock[16], kicks[16], irqs[16], msgs[16], cost[32], since[48];
+	char line[LINE_LEN], clock[16], kicks[16], irqs[16], msgs[16], notif[16], cost[32];
+	char since[48];
 	unsigned int counts[VTOP_STATE_COUNT] = { 0 };
 	size_t i;
 	int x;
@@ -231,8 +233,9 @@ static void draw_summary(struct vtop_screen *s)
 	vtop_fmt_rate(v->kicks_ps, kicks, sizeof(kicks));
 	vtop_fmt_rate(v->irqs_ps, irqs, sizeof(irqs));
 	vtop_fmt_rate(v->msgs_ps, msgs, sizeof(msgs));
-	snprintf(line, sizeof(line), "devices %zu  queues %zu  kicks/s %s  IRQs/s %s  msgs/s %s",
-		 v->ndevs, v->nqueues, kicks, irqs, msgs);
+	vtop_fmt_rate(v->notif_posts_ps, notif, sizeof(notif));
+	snprintf(line, sizeof(line), "devices %zu  queues %zu  kicks/s %s  IRQs/s %s  msgs/s %s"
+		 "  notif/s %s", v->ndevs, v->nqueues, kicks, irqs, msgs, notif);
 	put_line(1, line, 0);
 
 	/* Sort, filter, and how many rows are in each state, worst first. */
@@ -469,9 +472,38 @@ static void draw_drill_queue(struct vtop_screen *s, const struct vtop_queue_row 
 	draw_histogram(y + 1, per, "IRQ (inject to deliver)", &q->irq, q->irq_hist);
 }
 
+/* A device's notifications: totals and the delivery latency histogram. */
+static int draw_drill_notif(int y, int max_lines, const struct vtop_dev_row *d)
+{
+	const struct vtop_notif_stats *n = &d->cur.stats.notif;
+	char line[LINE_LEN], longest[16];
+
+	if (max_lines < 3)
+		return y;
+	if (d->longest_wait_ms >= 0)
+		vtop_fmt_duration((uint64_t)(d->longest_wait_ms * 1e6), longest,
+				  sizeof(longest));
+	else
+		snprintf(longest, sizeof(longest), "-");
+	snprintf(line, sizeof(line), "notifications: keys 1..%u  waiters %u  longest %s  "
+		 "remembered %u", d->cur.notif.notif_max, d->cur.notif.waiters, longest,
+		 d->cur.notif.remembered_now);
+	put_line(y++, line, A_BOLD);
+	snprintf(line, sizeof(line), "  totals: posts %llu  delivered %llu  merged %llu  "
+		 "woke %llu (%llu waiters)  unwaited %llu  bottom halves %llu",
+		 (unsigned long long)n->posts, (unsigned long long)n->deliveries,
+		 (unsigned long long)n->merged, (unsigned long long)n->woke,
+		 (unsigned long long)n->wakeups, (unsigned long long)n->unwaited,
+		 (unsigned long long)n->bottom_halves);
+	put_line(y++, line, 0);
+	return draw_histogram(y, max_lines - 2, "notification delivery (first post to top half)",
+			      &d->notif_deliver, d->notif_deliver_hist);
+}
+
 static void draw_drill_device(struct vtop_screen *s, const struct vtop_dev_row *d)
 {
 	char line[LINE_LEN], label[16];
+	int msg_lines = LINES - 5 - VTOP_MSG_TYPES;
 	unsigned int t, r;
 	int y;
 
@@ -480,8 +512,10 @@ static void draw_drill_device(struct vtop_screen *s, const struct vtop_dev_row *
 		 d->cur.info.status & 0xff, d->cur.msgs_inflight,
 		 s->cumulative ? "since reset" : "this interval");
 	put_line(0, line, A_BOLD);
-	y = draw_histogram(2, LINES - 5 - VTOP_MSG_TYPES, "control messages", &d->msg,
-			   d->msg_hist);
+	/* With notifications, they take half of the histograms' room. */
+	if (vtop_dev_has_notif(d))
+		msg_lines /= 2;
+	y = draw_histogram(2, msg_lines, "control messages", &d->msg, d->msg_hist);
 	snprintf(line, sizeof(line), "%-12s %10s %10s %10s %12s   (totals)", "type", "ok",
 		 "failed", "timeout", "interrupted");
 	put_line(++y, line, A_BOLD);
@@ -497,6 +531,8 @@ static void draw_drill_device(struct vtop_screen *s, const struct vtop_dev_row *
 				      (unsigned long long)m[r]);
 		put_line(++y, line, 0);
 	}
+	if (vtop_dev_has_notif(d))
+		draw_drill_notif(y + 2, LINES - y - 3, d);
 }
 
 static void draw_drill(struct vtop_screen *s)

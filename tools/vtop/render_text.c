@@ -26,14 +26,16 @@ static void put_clock(FILE *out, int64_t wall_ms)
 static void put_summary(FILE *out, const struct vtop_view *v,
 			const struct vtop_render_info *info)
 {
-	char kicks[16], irqs[16], msgs[16], cost[32];
+	char kicks[16], irqs[16], msgs[16], notif[16], cost[32];
 
 	vtop_fmt_rate(v->kicks_ps, kicks, sizeof(kicks));
 	vtop_fmt_rate(v->irqs_ps, irqs, sizeof(irqs));
 	vtop_fmt_rate(v->msgs_ps, msgs, sizeof(msgs));
+	vtop_fmt_rate(v->notif_posts_ps, notif, sizeof(notif));
 	put_clock(out, v->wall_ms);
-	fprintf(out, "  interval %.2fs  devices %zu  queues %zu  kicks/s %s  IRQs/s %s  msgs/s %s",
-		(double)v->interval_ns / 1e9, v->ndevs, v->nqueues, kicks, irqs, msgs);
+	fprintf(out, "  interval %.2fs  devices %zu  queues %zu  kicks/s %s  IRQs/s %s  msgs/s %s"
+		"  notif/s %s", (double)v->interval_ns / 1e9, v->ndevs, v->nqueues, kicks, irqs,
+		msgs, notif);
 	fprintf(out, "  BPF %s (%s)\n", vtop_fmt_cost(&v->cost, cost, sizeof(cost)), info->mode);
 }
 

@@ -12,6 +12,7 @@ static const char *const state_names[VTOP_STATE_COUNT] = {
 	[VTOP_STATE_IDLE] = "idle",
 	[VTOP_STATE_NOT_READY] = "not-ready",
 	[VTOP_STATE_IRQ_LOST] = "irq-lost",
+	[VTOP_STATE_NOTIF_STALLED] = "notif-stalled",
 	[VTOP_STATE_STALLED] = "stalled",
 	[VTOP_STATE_NEEDS_RESET] = "needs-reset",
 	[VTOP_STATE_BROKEN] = "broken",
@@ -64,7 +65,7 @@ enum vtop_state vtop_queue_state(const struct vtop_dev *dev,
 }
 
 enum vtop_state vtop_device_own_state(const struct vtop_dev_snap *d,
-				      uint64_t interval_msgs, uint64_t now_ns,
+				      uint64_t interval_events, uint64_t now_ns,
 				      const struct vtop_state_opts *opts)
 {
 	if (d->info.broken)
@@ -73,9 +74,12 @@ enum vtop_state vtop_device_own_state(const struct vtop_dev_snap *d,
 		return VTOP_STATE_NEEDS_RESET;
 	if (d->msgs_inflight && older_than(d->oldest_msg_ns, now_ns, opts->stall_ms))
 		return VTOP_STATE_STALLED;
+	if (d->notif.waiters &&
+	    older_than(d->notif.oldest_wait_ns, now_ns, opts->stall_ms))
+		return VTOP_STATE_NOTIF_STALLED;
 	if (!driver_ok(&d->info))
 		return VTOP_STATE_NOT_READY;
-	if (!interval_msgs && !d->msgs_inflight)
+	if (!interval_events && !d->msgs_inflight && !d->notif.waiters)
 		return VTOP_STATE_IDLE;
 	return VTOP_STATE_OK;
 }

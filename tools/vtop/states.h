@@ -18,6 +18,7 @@ enum vtop_state {
 	VTOP_STATE_IDLE,
 	VTOP_STATE_NOT_READY,
 	VTOP_STATE_IRQ_LOST,
+	VTOP_STATE_NOTIF_STALLED,
 	VTOP_STATE_STALLED,
 	VTOP_STATE_NEEDS_RESET,
 	VTOP_STATE_BROKEN,
@@ -30,7 +31,8 @@ enum vtop_state {
 #define VTOP_IRQ_MS_DEFAULT	1000
 
 struct vtop_state_opts {
-	uint64_t stall_ms;	/* work waiting or in flight for longer: stalled */
+	uint64_t stall_ms;	/* work waiting or in flight for longer: stalled;
+				 * a notification wait that long: notif-stalled */
 	uint64_t irq_ms;	/* completed and not signalled for longer: irq-lost */
 };
 
@@ -60,14 +62,17 @@ enum vtop_state vtop_queue_state(const struct vtop_dev *dev,
 				 uint64_t now_ns, const struct vtop_state_opts *opts);
 
 /*
- * The state of device @d on its own, from its identity and control
- * messages: broken, needs-reset, stalled (a message in flight for longer
- * than stall_ms), not-ready (no DRIVER_OK), idle (no message in the
- * interval and none in flight) or ok. @interval_msgs counts the messages
- * done during the interval.
+ * The state of device @d on its own, from its identity, control messages
+ * and notification waiters: broken, needs-reset, stalled (a message in
+ * flight for longer than stall_ms), notif-stalled (a task has waited for a
+ * notification key for longer than stall_ms, as the kernel's waiter list
+ * says), not-ready (no DRIVER_OK), idle (nothing in the interval, no
+ * message in flight, no waiter) or ok. @interval_events counts the
+ * messages done and the notification events (posts, deliveries, waits
+ * ended) of the interval.
  */
 enum vtop_state vtop_device_own_state(const struct vtop_dev_snap *d,
-				      uint64_t interval_msgs, uint64_t now_ns,
+				      uint64_t interval_events, uint64_t now_ns,
 				      const struct vtop_state_opts *opts);
 
 /*
@@ -77,10 +82,13 @@ enum vtop_state vtop_device_own_state(const struct vtop_dev_snap *d,
  */
 enum vtop_state vtop_state_worse(enum vtop_state a, enum vtop_state b);
 
-/* broken, needs-reset, stalled and irq-lost: the states to flag. */
+/* broken, needs-reset, stalled, notif-stalled and irq-lost: the states to flag. */
 bool vtop_state_is_failure(enum vtop_state s);
 
-/* "ok", "idle", "not-ready", "irq-lost", "stalled", "needs-reset", "broken". */
+/*
+ * "ok", "idle", "not-ready", "irq-lost", "notif-stalled", "stalled",
+ * "needs-reset", "broken".
+ */
 const char *vtop_state_name(enum vtop_state s);
 
 /* The state named @name (exactly); 0 or -EINVAL. */

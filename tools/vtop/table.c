@@ -14,7 +14,7 @@
 
 #define NAME_WIDTH_MIN		6	/* "DEVICE" */
 #define NAME_WIDTH_SCREEN	8	/* names are cut to this on a narrow screen */
-#define STATE_WIDTH		13	/* separator, marker, "needs-reset" */
+#define STATE_WIDTH		15	/* separator, marker, "notif-stalled" */
 
 struct col_def {
 	const char *header;
@@ -333,11 +333,19 @@ int vtop_table_queue(const struct vtop_table *t, const struct vtop_dev_row *d,
 	return put_state(&l, q->state);
 }
 
+/*
+ * A device row spans the queue columns with a summary: its control
+ * messages (the long form if it fits) and, when it has them, its
+ * notifications (rate, delivery p50/p99, waiters / longest wait), cut at
+ * the span.
+ */
 int vtop_table_device(const struct vtop_table *t, const struct vtop_dev_row *d,
 		      char *buf, size_t len)
 {
 	struct line l = { buf, len, 0 };
-	char rate[16], p99[16], oldest[16], status[8], summary[160];
+	char rate[16], p99[16], oldest[16], status[8], msgs[160], notif[160] = "";
+	char ntf[16], n50[16], n99[16], longest[16], summary[320];
+	bool has_notif = vtop_dev_has_notif(d);
 	int span = 0, n;
 	unsigned int c;
 
@@ -357,14 +365,27 @@ int vtop_table_device(const struct vtop_table *t, const struct vtop_dev_row *d,
 		snprintf(status, sizeof(status), "0x%02x", d->cur.info.status & 0xff);
 	else
 		snprintf(status, sizeof(status), "?");
-	n = snprintf(summary, sizeof(summary),
+	if (has_notif) {
+		vtop_fmt_rate(d->notif_posts_ps, ntf, sizeof(ntf));
+		fmt_latency(&d->notif_deliver, d->notif_deliver.p50_ns, n50, sizeof(n50));
+		fmt_latency(&d->notif_deliver, d->notif_deliver.p99_ns, n99, sizeof(n99));
+		fmt_age_ms(d->longest_wait_ms, longest, sizeof(longest));
+	}
+	n = snprintf(msgs, sizeof(msgs),
 		     "  msg/s %s  msg p99 %s  in flight %u  oldest %s  timeouts %" PRIu64
 		     "  status %s", rate, p99, d->cur.msgs_inflight, oldest, d->timeouts_total,
 		     status);
+	/* With notifications, the short forms: the long ones never fit. */
+	if (has_notif) {
+		n = span;
+		snprintf(notif, sizeof(notif), "  ntf/s %s p50/99 %s/%s wait %u/%s",
+			 ntf, n50, n99, d->cur.notif.waiters, longest);
+	}
 	if (n >= span)
-		snprintf(summary, sizeof(summary), "  msg/s %s p99 %s infl %u/%s tmo %" PRIu64
+		snprintf(msgs, sizeof(msgs), "  msg/s %s p99 %s infl %u/%s tmo %" PRIu64
 			 " st %s", rate, p99, d->cur.msgs_inflight, oldest, d->timeouts_total,
 			 status);
+	snprintf(summary, sizeof(summary), "%s%s", msgs, notif);
 	put(&l, "%-*.*s", span, span, summary);
 	return put_state(&l, d->state);
 }

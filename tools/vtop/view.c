@@ -236,6 +236,32 @@ static void fill_queue(struct vtop_queue_row *row, const struct vtop_queue_snap 
 	row->visible = true;
 }
 
+static uint64_t notif_total(const struct vtop_notif_stats *n)
+{
+	return n->posts + n->deliveries + n->bottom_halves +
+	       sum_u64(n->waits, VTOP_WAIT_RESULTS);
+}
+
+static void fill_notif(struct vtop_dev_row *row, const struct vtop_notif_stats *now,
+		       const struct vtop_notif_stats *old, uint64_t interval_ns)
+{
+	row->notif_posts = delta(now->posts, old->posts);
+	row->notif_deliveries = delta(now->deliveries, old->deliveries);
+	row->notif_merged = delta(now->merged, old->merged);
+	row->notif_wakeups = delta(now->wakeups, old->wakeups);
+	row->notif_wait_ends = delta(sum_u64(now->waits, VTOP_WAIT_RESULTS),
+				     sum_u64(old->waits, VTOP_WAIT_RESULTS));
+	row->notif_bottom_halves = delta(now->bottom_halves, old->bottom_halves);
+	hist_delta(row->notif_deliver_hist, now->deliver_hist, old->deliver_hist);
+	hist_delta(row->notif_wait_hist, now->wait_hist, old->wait_hist);
+	row->notif_posts_ps = per_second(row->notif_posts, interval_ns);
+	row->notif_deliveries_ps = per_second(row->notif_deliveries, interval_ns);
+	row->notif_deliver = latency_of(row->notif_deliver_hist,
+					delta(now->deliver_sum_ns, old->deliver_sum_ns));
+	row->notif_wait = latency_of(row->notif_wait_hist,
+				     delta(now->wait_sum_ns, old->wait_sum_ns));
+}
+
 static void fill_dev(struct vtop_dev_row *row, uint32_t dev, const struct vtop_dev_snap *cur,
 		     const struct vtop_dev_snap *old_entry, uint64_t interval_ns)
 {
@@ -254,7 +280,8 @@ static void fill_dev(struct vtop_dev_row *row, uint32_t dev, const struct vtop_d
 	if (!row->name[0])
 		snprintf(row->name, sizeof(row->name), "dev%u", dev);
 	now = &row->cur.stats;
-	if (old_entry && dev_msgs_total(now) >= dev_msgs_total(&old_entry->stats))
+	if (old_entry && dev_msgs_total(now) >= dev_msgs_total(&old_entry->stats) &&
+	    notif_total(&now->notif) >= notif_total(&old_entry->stats.notif))
 		old = &old_entry->stats;
 	for (t = 0; t < VTOP_MSG_TYPES; t++) {
 		uint64_t hist[VTOP_HIST_SLOTS];
@@ -274,6 +301,7 @@ static void fill_dev(struct vtop_dev_row *row, uint32_t dev, const struct vtop_d
 	row->timeouts_total = dev_timeouts_total(now);
 	row->msgs_ps = per_second(row->msgs, interval_ns);
 	row->msg = latency_of(row->msg_hist, sum_ns);
+	fill_notif(row, &now->notif, &old->notif, interval_ns);
 	row->visible = true;
 }
 
@@ -302,17 +330,20 @@ static void fold_queues(struct vtop_view *v, struct vtop_dev_row *d)
 	v->kicks_ps += d->kicks_ps;
 	v->irqs_ps += d->irqs_ps;
 	v->msgs_ps += d->msgs_ps;
+	v->notif_posts_ps += d->notif_posts_ps;
 }
 
 static void judge(struct vtop_view *v, struct vtop_dev_row *d,
 		  const struct vtop_state_opts *opts)
 {
+	uint64_t events = d->msgs + d->notif_posts + d->notif_deliveries +
+			  d->notif_wait_ends + d->notif_bottom_halves;
 	size_t i;
 
 	if (d->known)
-		d->own_state = vtop_device_own_state(&d->cur, d->msgs, v->now_ns, opts);
+		d->own_state = vtop_device_own_state(&d->cur, events, v->now_ns, opts);
 	else
-		d->own_state = d->msgs ? VTOP_STATE_OK : VTOP_STATE_IDLE;
+		d->own_state = events ? VTOP_STATE_OK : VTOP_STATE_IDLE;
 	for (i = d->first_queue; i < d->first_queue + d->nqueues; i++) {
 		struct vtop_queue_row *q = &v->queues[i];
 		struct vtop_queue_activity act = {
@@ -327,6 +358,8 @@ static void judge(struct vtop_view *v, struct vtop_dev_row *d,
 				age_ms(q->cur.k.pending_since_ns, v->now_ns) : -1;
 	}
 	d->oldest_msg_ms = d->cur.msgs_inflight ? age_ms(d->cur.oldest_msg_ns, v->now_ns) : -1;
+	d->longest_wait_ms = d->cur.notif.waiters ?
+			     age_ms(d->cur.notif.oldest_wait_ns, v->now_ns) : -1;
 	fold_queues(v, d);
 }
 
@@ -440,6 +473,12 @@ unsigned int vtop_view_states_seen(const struct vtop_view *v)
 		if (v->queues[i].visible)
 			seen |= VTOP_STATE_BIT(v->queues[i].state);
 	return seen;
+}
+
+bool vtop_dev_has_notif(const struct vtop_dev_row *d)
+{
+	return d->cur.notif.notif_max || d->cur.notif.waiters ||
+	       notif_total(&d->cur.stats.notif);
 }
 
 const struct vtop_dev_row *vtop_view_dev(const struct vtop_view *v, uint32_t dev)

@@ -79,6 +79,21 @@ struct vtop_dev_row {
 	struct vtop_latency msg;
 	double oldest_msg_ms;		/* age of the oldest message in flight; < 0: none */
 
+	/* Notifications: deltas over the interval. */
+	uint64_t notif_posts;
+	uint64_t notif_deliveries;
+	uint64_t notif_merged;
+	uint64_t notif_wakeups;
+	uint64_t notif_wait_ends;	/* every result */
+	uint64_t notif_bottom_halves;
+	uint64_t notif_deliver_hist[VTOP_HIST_SLOTS];
+	uint64_t notif_wait_hist[VTOP_HIST_SLOTS];
+	double notif_posts_ps;		/* values posted: the notification rate */
+	double notif_deliveries_ps;
+	struct vtop_latency notif_deliver;	/* first post -> delivery */
+	struct vtop_latency notif_wait;		/* waits that ended */
+	double longest_wait_ms;		/* age of the longest wait now (kernel); < 0: none */
+
 	/* Over its queues, for sorting. */
 	double kicks_ps;
 	double irqs_ps;
@@ -102,6 +117,7 @@ struct vtop_view {
 	double kicks_ps;		/* over every device */
 	double irqs_ps;
 	double msgs_ps;
+	double notif_posts_ps;
 	struct vtop_dev_row *devs;	/* by device id */
 	size_t ndevs;
 	struct vtop_queue_row *queues;	/* by (device id, queue) */
@@ -128,6 +144,12 @@ void vtop_view_filter(struct vtop_view *v, const char *glob);
 
 /* The states of the visible devices and queues, as VTOP_STATE_BIT()s. */
 unsigned int vtop_view_states_seen(const struct vtop_view *v);
+
+/*
+ * Whether device row @d has notifications to show: keys to wait for, or
+ * values posted since vtop attached (the bottom-half value needs no key).
+ */
+bool vtop_dev_has_notif(const struct vtop_dev_row *d);
 
 /* The row of a device or a queue, or NULL. */
 const struct vtop_dev_row *vtop_view_dev(const struct vtop_view *v, uint32_t dev);

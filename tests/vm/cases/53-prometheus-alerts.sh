@@ -365,7 +365,8 @@ step "frozen: the recording rules equal vtop's JSON and the kernel"
 # recording rules and raw counters, and from vtop's last sample (the state
 # codes in vtop's order of severity, as the rules number them).
 PROM_FROZEN='{__name__=~"device:uvdev_queue_inflight:sum|device:uvdev_device_state:code|device_queue:uvdev_queue_state:code|uvdev_queue_pending|uvdev_queue_pushes_total|uvdev_queue_pops_total",device="blk0"} or instance_state:uvdev_devices:count'
-VTOP_FROZEN='def states: ["ok", "idle", "not-ready", "irq-lost", "stalled", "needs-reset", "broken"];
+VTOP_FROZEN='def states: ["ok", "idle", "not-ready", "irq-lost", "stalled", "needs-reset", "broken",
+		"notif-stalled"];
 	def code($s): states | index($s);
 	. as $top | (.devices[] | select(.name == "blk0") |
 		"device:uvdev_queue_inflight:sum \([.queues[].inflight] | add)",
