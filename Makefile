@@ -244,9 +244,15 @@ $(O)/tests/vm/bin/%: tests/vm/bin/%.c $(wildcard kernel/include/uapi/*.h) \
 
 vm-test-bins: $(VM_TEST_BINS)
 
+# The harness self-test boots beside the cases (its own results and
+# console log) and prints its verdicts after them.
 check-vm: all $(SELFTEST_MODULE) $(VM_TEST_BINS)
-	UVDEV_BUILD=$(O) tests/vm/run.sh --all
-	UVDEV_BUILD=$(O) tests/vm/selftest/run-harness-selftest.sh
+	@UVDEV_BUILD=$(O) tests/vm/selftest/run-harness-selftest.sh >$(O)/vm-selftest.out 2>&1 & \
+	selftest=$$!; \
+	UVDEV_BUILD=$(O) tests/vm/run.sh --all; rc=$$?; \
+	wait $$selftest || rc=1; \
+	cat $(O)/vm-selftest.out; \
+	exit $$rc
 
 # The perf gate (tests/perf/gate.sh --help): guest instructions per request
 # and per BPF event in the deterministic VM against tests/perf/baseline.txt.

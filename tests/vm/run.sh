@@ -162,11 +162,17 @@ qemu=$(command -v qemu-system-x86_64) || {
 
 initrd=$build/vm/initramfs-$kver.cpio.gz
 mkdir -p "$build/vm"
+# Two runs may start at once (make check-vm boots the harness self-test
+# beside the cases): one builds the initramfs, the other waits for it.
+exec {initrd_lock}>"$build/vm/initramfs.lock"
+flock "$initrd_lock"
 if [ ! -f "$initrd" ] || [ "$here/initramfs/init" -nt "$initrd" ] ||
    [ "$here/make-initramfs.sh" -nt "$initrd" ] ||
    { [ -n "$moddir" ] && [ "$moddir/modules.dep" -nt "$initrd" ]; }; then
 	"$here/make-initramfs.sh" "$kver" "$initrd" ${moddir:+"$moddir"} || exit 2
 fi
+flock -u "$initrd_lock"
+exec {initrd_lock}>&-
 
 rm -rf "$results"
 mkdir -p "$results"
@@ -277,7 +283,10 @@ qemu_cmd=("$qemu" -machine q35 "${accel[@]}" -smp "$smp" -m "$memory"
 	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap"
 	"${extra_shares[@]}" "${case_qemu_args[@]}")
 
+# The console log sits beside a run's results, so runs with their own
+# results directory (the harness self-test) can run at the same time.
 console=$build/vm/console.log
+[ "$results" = "$build/vm/results" ] || console=$results.console.log
 boot_margin=$((180 * time_scale))
 # Case timeouts count guest time; under -icount the guest's clock runs off
 # instructions and the host needs several times longer for the same work.
