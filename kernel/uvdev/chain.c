@@ -50,7 +50,7 @@ static int uvdev_phys_iter(u64 addr, u32 len, struct iov_iter *iter,
 }
 
 /* Copy between physical memory and a kernel buffer. */
-static int uvdev_phys_kernel(u64 addr, void *buf, u32 len, bool to_buf)
+int uvdev_phys_kernel(u64 addr, void *buf, u32 len, bool to_buf)
 {
 	while (len) {
 		unsigned long pfn = PHYS_PFN(addr);
@@ -216,6 +216,44 @@ int uvdev_chain_copy(struct uvdev_vq *uq, u16 head, bool in, u32 offset,
 		ret = uvdev_phys_iter(seg.addr + offset, n, iter, !in);
 		if (ret)
 			return ret;
+		offset = 0;
+		len -= n;
+	}
+	if (!len)
+		return 0;
+	return ret < 0 ? ret : -ERANGE;
+}
+
+/*
+ * Call @fn for each descriptor's part of @len bytes at @offset of the
+ * chain's in-bytes (@in) or out-bytes: its physical address, its length and
+ * its position in those bytes. The caller has checked the range against the
+ * chain. Returns 0, @fn's error, or -EIO for a malformed chain.
+ */
+int uvdev_chain_pieces(struct uvdev_vq *uq, u16 head, bool in, u32 offset,
+		       u32 len, int (*fn)(void *ctx, u64 addr, u32 len, u32 pos),
+		       void *ctx)
+{
+	struct uvdev_chain_iter it;
+	struct uvdev_seg seg;
+	u32 pos = offset;
+	int ret = 0;
+
+	uvdev_chain_start(uq, head, &it);
+	while (len && (ret = uvdev_chain_next(&it, &seg)) > 0) {
+		u32 n;
+
+		if (seg.write != in)
+			continue;
+		if (offset >= seg.len) {
+			offset -= seg.len;
+			continue;
+		}
+		n = min(seg.len - offset, len);
+		ret = fn(ctx, seg.addr + offset, n, pos);
+		if (ret)
+			return ret;
+		pos += n;
 		offset = 0;
 		len -= n;
 	}

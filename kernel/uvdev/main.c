@@ -146,6 +146,8 @@ static int uvdev_check_create(const struct uvdev_create *req)
 
 	if (!uvdev_name_valid(req->name) ||
 	    memchr_inv(req->reserved, 0, sizeof(req->reserved)) || req->dev_id ||
+	    req->notif_max_reserved ||
+	    req->zc_window_pages > UVDEV_ZC_MAX_WINDOW_PAGES ||
 	    (req->flags & ~UVDEV_CREATE_F_BUSY_WAIT))
 		return -EINVAL;
 	if (!uvdev_device_id_allowed(req->device_id))
@@ -310,6 +312,7 @@ static int uvdev_dev_release(struct inode *inode, struct file *file)
 
 	for (i = 0; i < udev->num_queues; i++)
 		uvdev_vq_backend_gone(&udev->vqs[i]);
+	uvdev_zc_backend_gone(udev);
 	uvdev_backend_detach(udev);
 	put_device(&udev->dev);
 	return 0;
@@ -331,6 +334,15 @@ static ssize_t uvdev_dev_write(struct file *file, const char __user *buf,
 static __poll_t uvdev_dev_poll(struct file *file, poll_table *wait)
 {
 	return uvdev_msg_poll(file->private_data, file, wait);
+}
+
+static int uvdev_dev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct uvdev_device *udev = file->private_data;
+
+	if (uvdev_is_dead(udev))
+		return -ESHUTDOWN;
+	return uvdev_zc_mmap(udev, file, vma);
 }
 
 static long uvdev_dev_info(struct uvdev_device *udev,
@@ -366,6 +378,9 @@ static long uvdev_dev_ioctl(struct file *file, unsigned int cmd,
 	case UVDEV_IOC_SET_CONFIG:
 	case UVDEV_IOC_GET_CONFIG:
 		return uvdev_config_ioctl(udev, cmd, argp);
+	case UVDEV_IOC_ZC_REAP:
+	case UVDEV_IOC_ZC_INFO:
+		return uvdev_zc_ioctl(udev, cmd, argp);
 	default:
 		return uvdev_vq_ioctl(udev, cmd, argp);
 	}
@@ -378,6 +393,7 @@ static const struct file_operations uvdev_dev_fops = {
 	.read = uvdev_dev_read,
 	.write = uvdev_dev_write,
 	.poll = uvdev_dev_poll,
+	.mmap = uvdev_dev_mmap,
 	.unlocked_ioctl = uvdev_dev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = no_llseek,
@@ -388,6 +404,7 @@ static const struct file_operations uvdev_dev_fops = {
 /* Free a device that never got as far as device_initialize(). */
 static void uvdev_free(struct uvdev_device *udev)
 {
+	uvdev_zc_free(udev);
 	kfree(udev->vqs);
 	kfree(udev->config);
 	kfree(udev);
@@ -411,7 +428,8 @@ static struct uvdev_device *uvdev_alloc(const struct uvdev_create *req)
 		return ERR_PTR(-ENOMEM);
 	udev->vqs = kcalloc(req->num_queues, sizeof(*udev->vqs), GFP_KERNEL);
 	udev->config = kzalloc(max_t(u32, req->config_size, 1), GFP_KERNEL);
-	if (!udev->vqs || !udev->config) {
+	if (!udev->vqs || !udev->config ||
+	    uvdev_zc_alloc(udev, req->zc_window_pages)) {
 		uvdev_free(udev);
 		return ERR_PTR(-ENOMEM);
 	}
