@@ -15,6 +15,20 @@
 #define BLK_BATCH		64		/* chains per VQ_POP */
 #define BLK_ARENA_SIZE		(4u << 20)	/* data buffer of a queue */
 
+/*
+ * Zero copy: reads and writes of at least zc_min data bytes are mapped
+ * into the device's window (UVDEV_IOC_ZC_MAP) and the file I/O goes
+ * straight to the request's pages; smaller ones, and any the kernel
+ * refuses (window full), go through the arena with VQ_XFER.
+ */
+struct blk_zc_stats {
+	uint64_t maps;		/* requests served through the window */
+	uint64_t mapped_pages;	/* window pages that were the request's own */
+	uint64_t copied_pages;	/* bounced by the kernel, or refused */
+	uint64_t refused;	/* maps refused: window full */
+	uint64_t xfer_requests;	/* reads and writes served by XFER */
+};
+
 /* The disk, shared read-only by the queue threads. */
 struct blk_disk {
 	const struct backend *backend;	/* for -v messages */
@@ -22,6 +36,8 @@ struct blk_disk {
 	int fd;
 	struct blk_limits limits;
 	char serial[VIRTIO_BLK_ID_BYTES];
+	uint8_t *window;		/* the zero-copy window, or NULL */
+	uint32_t zc_min;		/* data bytes from which to map; 0: never */
 };
 
 struct blk_queue;
@@ -29,6 +45,8 @@ struct blk_queue;
 /* A queue's state, with its data arena; NULL when out of memory. */
 struct blk_queue *blk_queue_alloc(const struct blk_disk *disk);
 void blk_queue_free(struct blk_queue *bq);
+/* Add @bq's zero-copy counters to @sum. */
+void blk_queue_zc_stats(const struct blk_queue *bq, struct blk_zc_stats *sum);
 
 /*
  * The serve_batch of struct uvdev_service_ops; q->priv is a struct
