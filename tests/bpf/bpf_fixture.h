@@ -131,6 +131,11 @@ struct fx_run fx_vq_push(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t h
 struct fx_run fx_irq_inject(struct fx *fx, uint32_t dev, uint32_t queue);
 struct fx_run fx_irq_deliver(struct fx *fx, uint32_t dev, uint32_t queue,
 			     uint64_t latency_ns, uint32_t outcome);
+struct fx_run fx_zc_map(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head,
+			uint32_t id, uint32_t mapped, uint32_t copied, uint32_t result);
+struct fx_run fx_zc_complete(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t lo,
+			     uint32_t hi, uint32_t pages, uint32_t copied,
+			     uint64_t latency_ns);
 
 /* Assert @ns lies within @run. */
 #define assert_in_run(ns, run)	assert_in_range((ns), (run).before, (run).after)

@@ -249,7 +249,10 @@ static const char small_json[] =
 	"\"totals\":{\"kicks\":{\"eventfd\":10,\"deferred\":0,\"dropped\":0},\"pops\":10,"
 	"\"resubmits\":0,\"failed\":0,\"pushes\":10,\"pop_bytes\":4000,\"push_bytes\":0,\"irqs_injected\":10,"
 	"\"irqs_delivered\":{\"handled\":10,\"spurious\":0,\"suppressed\":0},"
-	"\"wait_sum_ns\":15000,\"service_sum_ns\":0,\"irq_sum_ns\":0}}]}],"
+	"\"wait_sum_ns\":15000,\"service_sum_ns\":0,\"irq_sum_ns\":0,"
+	"\"zc_maps\":0,\"zc_mapped_pages\":0,\"zc_copied_pages\":0,\"zc_fallbacks\":0,"
+	"\"zc_completions\":0,\"zc_complete_sum_ns\":0},"
+	"\"zc_fallbacks\":0,\"zc_complete_p50_ns\":null,\"zc_complete_p99_ns\":null}]}],"
 	"\"events\":[],\"events_dropped\":0}\n";
 
 static void json_exact(void **state)
@@ -373,13 +376,15 @@ static const char csv_header[] =
 	"kicks_per_s,pops_per_s,pushes_per_s,irqs_per_s,irqs_delivered_per_s,"
 	"pop_bytes_per_s,push_bytes_per_s,inflight,oldest_inflight_ms,wait_p50_ns,"
 	"wait_p99_ns,service_p50_ns,service_p99_ns,irq_p50_ns,irq_p99_ns,zero_copy_pct,"
-	"kicks_total,pops_total,pushes_total,irqs_injected_total,irqs_delivered_total\n";
+	"kicks_total,pops_total,pushes_total,irqs_injected_total,irqs_delivered_total,"
+	"zc_fallbacks,zc_complete_p50_ns,zc_complete_p99_ns,zc_mapped_pages_total,"
+	"zc_copied_pages_total\n";
 
 static void csv_exact(void **state)
 {
 	static const char row[] =
 		"1700000002500,2000.000,blk0,1,0,ok,ok,15,1,5.000,5.000,5.000,5.000,5.000,"
-		"2000.000,0.000,0,,1535,2036,,,,,,10,10,10,10,10\n";
+		"2000.000,0.000,0,,1535,2036,,,,,,10,10,10,10,10,0,,,0,0\n";
 	struct capture c;
 	struct vtop_view v;
 	char *text;

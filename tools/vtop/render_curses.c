@@ -81,7 +81,7 @@ static const char *const help_lines[] = {
 	"",
 	"Columns: KICK/s, IRQ/s (injected), INFL chains in flight, OLDEST its age,",
 	"WAIT kick->pop, SVC pop->push, IRQ inject->deliver: p50/p99 of the interval.",
-	"ZC% zero-copy share (not measured yet). A device row shows its control",
+	"ZC% zero-copy share of the pages mapped. A device row shows its control",
 	"messages: rate, p99, in flight, timeouts, virtio status.",
 	"",
 	"States, worst first; '!' marks a failure: !broken, !needs-reset, !stalled,",
