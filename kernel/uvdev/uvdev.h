@@ -240,6 +240,7 @@ long uvdev_zc_ioctl(struct uvdev_device *udev, unsigned int cmd,
 		    void __user *argp);
 int uvdev_zc_map(struct uvdev_vq *uq, struct uvdev_inflight *inf, u16 head,
 		 struct uvdev_zc_map *req, struct uvdev_zc_seg *segs);
+void uvdev_zc_prefault(struct uvdev_device *udev, u32 first, u32 npages);
 void uvdev_zc_batch_init(struct uvdev_zc_batch *b);
 void uvdev_zc_retire(struct uvdev_vq *uq, struct uvdev_inflight *inf,
 		     u32 used_len, struct uvdev_zc_batch *b);

@@ -979,6 +979,9 @@ static long uvdev_ioctl_zc_map(struct uvdev_device *udev,
 		uvdev_break(udev, UVDEV_TRACE_BROKEN_MALFORMED,
 			    "queue %u: malformed descriptor chain from the driver",
 			    uq->index);
+	if (!ret)
+		uvdev_zc_prefault(udev, segs[0].offset >> PAGE_SHIFT,
+				  req.mapped_pages + req.copied_pages);
 	/* A chain mapped but not told of stays mapped until its push. */
 	if (!ret && (copy_to_user(u64_to_user_ptr(req.segs), segs,
 				  (size_t)req.nsegs * sizeof(*segs)) ||

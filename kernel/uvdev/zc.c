@@ -95,6 +95,9 @@ struct uvdev_zc {
 	struct uvdev_zc_rec *recs;
 	u32 rec_first;
 	u32 nrecs;
+	/* The last window mapped: compared, never dereferenced unchecked. */
+	struct mm_struct *win_mm;
+	unsigned long win_start;
 	u64 maps;
 	u64 mapped_pages;
 	u64 copied_pages;
@@ -236,11 +239,23 @@ static int uvdev_zc_mremap(struct vm_area_struct *vma)
 	return -EINVAL;
 }
 
+static void uvdev_zc_close(struct vm_area_struct *vma)
+{
+	struct uvdev_device *udev = vma->vm_private_data;
+	struct uvdev_zc *zc = udev->zc;
+
+	down_write(&zc->sem);
+	if (zc->win_mm == vma->vm_mm && zc->win_start == vma->vm_start)
+		zc->win_mm = NULL;
+	up_write(&zc->sem);
+}
+
 static const struct vm_operations_struct uvdev_zc_vm_ops = {
 	.fault = uvdev_zc_fault,
 	.pfn_mkwrite = uvdev_zc_pfn_mkwrite,
 	.may_split = uvdev_zc_may_split,
 	.mremap = uvdev_zc_mremap,
+	.close = uvdev_zc_close,
 };
 
 int uvdev_zc_mmap(struct uvdev_device *udev, struct file *file,
@@ -262,8 +277,75 @@ int uvdev_zc_mmap(struct uvdev_device *udev, struct file *file,
 	vma->vm_private_data = udev;
 	down_write(&zc->sem);
 	zc->mapping = file->f_mapping;
+	zc->win_mm = vma->vm_mm;
+	zc->win_start = vma->vm_start;
 	up_write(&zc->sem);
 	return 0;
+}
+
+struct uvdev_zc_prefault {
+	struct uvdev_zc *zc;
+	struct mm_struct *mm;
+	unsigned long start;		/* the window's first address */
+	pgprot_t rw;
+	pgprot_t ro;
+};
+
+/* Under the pte lock and zc->sem (read): what a fault would insert. */
+static int uvdev_zc_set_pte(pte_t *pte, unsigned long addr, void *data)
+{
+	struct uvdev_zc_prefault *p = data;
+	struct uvdev_zc_slot *s = &p->zc->slots[(addr - p->start) >> PAGE_SHIFT];
+
+	if (!pte_none(*pte) || !s->page)
+		return 0;
+	set_pte_at(p->mm, addr, pte,
+		   pte_mkspecial(pfn_pte(page_to_pfn(s->page),
+					 s->flags & UVDEV_ZC_WRITE ? p->rw : p->ro)));
+	return 0;
+}
+
+/**
+ * uvdev_zc_prefault - fault in window pages [@first, @first + @npages)
+ * @udev: the device
+ * @first: first window page
+ * @npages: how many
+ *
+ * A chain just mapped is about to be read or written whole: inserting its
+ * ptes at once saves a fault per page. Exactly what the fault handler
+ * would do (under the same locks, special ptes, read-only for out-bytes),
+ * for the caller's own window, if it has one mapped. Takes no uq->lock.
+ */
+void uvdev_zc_prefault(struct uvdev_device *udev, u32 first, u32 npages)
+{
+	struct mm_struct *mm = current->mm;
+	struct uvdev_zc *zc = udev->zc;
+	struct vm_area_struct *vma;
+	struct uvdev_zc_prefault p;
+
+	if (!mm)
+		return;
+	mmap_read_lock(mm);
+	down_read(&zc->sem);
+	if (zc->win_mm != mm)
+		goto out;
+	vma = vma_lookup(mm, zc->win_start);
+	if (!vma || vma->vm_ops != &uvdev_zc_vm_ops ||
+	    vma->vm_private_data != udev || vma->vm_pgoff ||
+	    (u64)first + npages > vma_pages(vma))
+		goto out;
+	p = (struct uvdev_zc_prefault) {
+		.zc = zc,
+		.mm = mm,
+		.start = vma->vm_start,
+		.rw = vm_get_page_prot(vma->vm_flags),
+		.ro = vm_get_page_prot(vma->vm_flags & ~VM_WRITE),
+	};
+	apply_to_page_range(mm, vma->vm_start + ((unsigned long)first << PAGE_SHIFT),
+			    (unsigned long)npages << PAGE_SHIFT, uvdev_zc_set_pte, &p);
+out:
+	up_read(&zc->sem);
+	mmap_read_unlock(mm);
 }
 
 /* Unmap window pages [first, last) and flush the TLB. Under zc->sem. */

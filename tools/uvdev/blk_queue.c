@@ -44,7 +44,11 @@ struct blk_queue {
 	struct uvdev_zc_seg segs[UVDEV_ZC_MAX_SEGS];
 	struct iovec iov[UVDEV_ZC_MAX_SEGS];
 	struct blk_zc_stats zc;
+	unsigned int maps_unreaped;	/* maps since this queue last reaped */
 };
+
+/* Reap completions after this many maps (and whenever the window is full). */
+#define BLK_ZC_REAP_EVERY	8
 
 static const uint8_t zeroes[64 * 1024];
 
@@ -448,6 +452,8 @@ static int serve_slots(struct uvdev_queue *q, struct blk_queue *bq, int n)
 	}
 }
 
+static void zc_reap(struct uvdev_queue *q, struct blk_queue *bq);
+
 /*
  * Serve the read or write of slot @i through the window, if it is large
  * enough and the kernel maps it: the slot is then left with only its
@@ -460,9 +466,10 @@ static int zc_serve(struct uvdev_queue *q, struct blk_queue *bq, int i)
 	struct blk_slot *s = &bq->slots[i];
 	bool write = s->req.op == BLK_OP_WRITE;
 	uint32_t len = write ? s->req.out_len : s->req.in_len;
+	uint32_t max_segs = bq->elems[i].nsegs;
 	struct uvdev_zc_map res;
+	int ret, tries;
 	uint32_t k;
-	int ret;
 
 	if (s->req.op != BLK_OP_READ && !write)
 		return 0;
@@ -470,17 +477,26 @@ static int zc_serve(struct uvdev_queue *q, struct blk_queue *bq, int i)
 		bq->zc.xfer_requests++;
 		return 0;
 	}
-	ret = uvdev_zc_map(q->svc->dev_fd, q->index, bq->elems[i].head,
-			   write ? BLK_HDR_SIZE : 0, write ? len : 0,
-			   0, write ? 0 : len, bq->segs, UVDEV_ZC_MAX_SEGS, &res);
+	/* The chain's descriptors bound its segments. */
+	if (max_segs > UVDEV_ZC_MAX_SEGS)
+		max_segs = UVDEV_ZC_MAX_SEGS;
+	for (tries = 0; tries < 2; tries++) {
+		ret = uvdev_zc_map(q->svc->dev_fd, q->index, bq->elems[i].head,
+				   write ? BLK_HDR_SIZE : 0, write ? len : 0,
+				   0, write ? 0 : len, bq->segs, max_segs, &res);
+		if (ret != -ENOBUFS)
+			break;
+		/* Counted as the kernel counts it: every page copied. */
+		bq->zc.refused++;
+		bq->zc.copied_pages += (len + 4095) / 4096;
+		/* The window is full: free what completed, try once more. */
+		zc_reap(q, bq);
+	}
 	if (ret == -ENODEV || ret == -EIO || ret == -ESHUTDOWN)
 		return ret;
 	if (ret) {
-		/* Window full (or the chain too fragmented): copy this one. */
-		if (ret == -ENOBUFS) {
-			bq->zc.refused++;
-			bq->zc.copied_pages += (len + 4095) / 4096;
-		} else {
+		/* Window still full (or the chain too fragmented): copy it. */
+		if (ret != -ENOBUFS) {
 			backend_debug(disk->backend, "queue %u: zero-copy map of chain %u failed: %s",
 				      q->index, bq->elems[i].head, strerror(-ret));
 		}
@@ -488,6 +504,7 @@ static int zc_serve(struct uvdev_queue *q, struct blk_queue *bq, int i)
 		return 0;
 	}
 	bq->zc.maps++;
+	bq->maps_unreaped++;
 	bq->zc.mapped_pages += res.mapped_pages;
 	bq->zc.copied_pages += res.copied_pages;
 	for (k = 0; k < res.nsegs; k++) {
@@ -515,7 +532,8 @@ static void zc_reap(struct uvdev_queue *q, struct blk_queue *bq)
 
 	if (!bq->disk->window)
 		return;
-	while (uvdev_zc_reap(q->svc->dev_fd, recs, 32) > 0)
+	bq->maps_unreaped = 0;
+	while (uvdev_zc_reap(q->svc->dev_fd, recs, 32) == 32)
 		;
 }
 
@@ -557,7 +575,8 @@ int blk_serve_batch(struct uvdev_queue *q)
 	if (ret > 0)
 		backend_debug(bq->disk->backend, "queue %u: the kernel refused %d completions",
 			      q->index, ret);
-	zc_reap(q, bq);
+	if (bq->maps_unreaped >= BLK_ZC_REAP_EVERY)
+		zc_reap(q, bq);
 	return n;
 }
 

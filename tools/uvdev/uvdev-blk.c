@@ -32,7 +32,7 @@
 #define BLK_DISCARD_ALIGN	8		/* sectors: a 4 KiB fs block */
 #define BLK_DEFAULT_QUEUE_SIZE	256
 #define BLK_MAX_SIZE		((uint64_t)INT64_MAX & ~(uint64_t)(BLK_SECTOR_SIZE - 1))
-#define BLK_ZC_MIN_DEFAULT	(32u << 10)	/* auto: map requests from 32 KiB */
+#define BLK_ZC_MIN_DEFAULT	(64u << 10)	/* auto: map requests from 64 KiB */
 #define BLK_ZC_WINDOW_PER_QUEUE	4096u		/* pages: 16 MiB per queue */
 
 enum blk_zc_mode {
@@ -236,7 +236,7 @@ static void usage(FILE *out)
 		"        copied instead. With --attach, a device created without a window\n"
 		"        is served with XFER.\n"
 		"    --zero-copy-min BYTES\n"
-		"        The smallest request auto maps (default 32K; K and M multiply).\n"
+		"        The smallest request auto maps (default 64K; K and M multiply).\n"
 		"    --attach\n"
 		"        Serve the existing device NAME instead of creating it, e.g. after\n"
 		"        the previous backend was killed: the requests it left unanswered\n"
