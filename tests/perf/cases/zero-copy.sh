@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Benchmark, not a test: uvdev-blk's zero-copy data path against its XFER
-# path, the loop device and NBD, on one 64 MiB file on tmpfs served four
-# ways at once, read-only: uvdev-blk --zero-copy always (the file read
-# straight into the request's pages: one copy), uvdev-blk --zero-copy
-# never (into the backend's buffer, then VQ_XFER: two copies), loop and
-# nbd-server over loopback TCP. O_DIRECT reads by blk-reqs: sequential
-# 128 KiB and random 4 KiB, at queue depth 1 and 32; uvdev-blk's default
-# (--zero-copy auto) maps the first and copies the second.
+# path, the loop device and NBD, on one 64 MiB file on tmpfs served five
+# ways at once, read-only: uvdev-blk --zero-copy always (zc: the file read
+# straight into the request's pages, one copy), --zero-copy auto (auto,
+# the default: requests of 64 KiB or more mapped, smaller ones copied),
+# --zero-copy never (xfer: into the backend's buffer, then VQ_XFER, two
+# copies), loop and nbd-server over loopback TCP. O_DIRECT reads by
+# blk-reqs: sequential 128 KiB and random 4 KiB, at queue depth 1 and 32.
 #
 # Points are measured in interleaved rounds, BENCH_ROUNDS (default 3)
 # samples each; IOPS are per second of guest time in the deterministic VM.
@@ -28,6 +28,9 @@ step "uvdev-blk, zero copy and XFER"
 uvdev_blk_disk zc "$img" --read-only --zero-copy always
 dev[zc]=$disk_dev
 zc_backend=$disk_backend
+uvdev_blk_disk auto "$img" --read-only
+dev[auto]=$disk_dev
+auto_backend=$disk_backend
 uvdev_blk_disk xfer "$img" --read-only --zero-copy never
 dev[xfer]=$disk_dev
 xfer_backend=$disk_backend
@@ -55,7 +58,7 @@ wait_for 600 "the NBD device to be sized" nbd_sized
 dev[nbd]=/dev/nbd0
 pin_queue /dev/nbd0
 
-peers=(zc xfer loop nbd)
+peers=(zc auto xfer loop nbd)
 # Workloads: name, blk-reqs arguments, reads at QD1 and QD32.
 declare -A wargs=([seq128k]="--bs 131072 --seq" [rand4k]="--bs 4096")
 declare -A wcount1=([seq128k]=600 [rand4k]=$qd1_count)
@@ -92,6 +95,7 @@ for w in "${workloads[@]}"; do
 	bench_table "peer $w" "${peers[@]/%/ $w qd=1}" "${peers[@]/%/ $w qd=32}"
 	for qd in 1 32; do
 		bench_ratio "zc/xfer $w qd=$qd" "zc $w qd=$qd" "xfer $w qd=$qd"
+		bench_ratio "auto/xfer $w qd=$qd" "auto $w qd=$qd" "xfer $w qd=$qd"
 		bench_ratio "zc/loop $w qd=$qd" "zc $w qd=$qd" "loop $w qd=$qd"
 		bench_ratio "zc/nbd $w qd=$qd" "zc $w qd=$qd" "nbd $w qd=$qd"
 	done
@@ -101,6 +105,7 @@ nbd-client -d /dev/nbd0
 kill "$(cat nbd.pid)"
 losetup -d "${dev[loop]}"
 stop_backend "$xfer_backend"
+stop_backend "$auto_backend"
 stop_backend "$zc_backend"
-grep -h 'zero copy' zc.err xfer.err || true
+grep -h 'zero copy' zc.err auto.err
 unload_module

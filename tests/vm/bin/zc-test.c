@@ -23,7 +23,12 @@
  * buffer unmapped after) leaves no page reference: MemFree comes back, and
  * the kernel's count of referenced pages is 0.
  *
+ * With --shapes it is only a client: COUNT rounds of O_DIRECT reads of DEV
+ * (another backend's disk) with whole-page, partial-page and mixed buffers,
+ * so that backend maps some pages and bounces others.
+ *
  * Usage: zc-test NAME [CYCLES]     (root; uvdev and virtio_blk loaded)
+ *        zc-test --shapes DEV COUNT
  *        zc-test --child NAME SECTOR FD   (internal: the killed backend)
  * Exit status: 0 every check passed, 1 a check failed, 2 setup failed.
  */
@@ -938,6 +943,28 @@ static int find_disk(const char *name, char *dev, size_t size)
 	return ret;
 }
 
+/* Mixed-shape O_DIRECT reads of @dev, @count rounds. */
+static int shapes_main(const char *dev, unsigned int count)
+{
+	uint8_t *a = area(65536), *m = scattered(65536);
+	unsigned int i;
+
+	disk_fd = open(dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (disk_fd < 0)
+		die(dev);
+	for (i = 0; i < count; i++) {
+		off_t off = (off_t)(i % 64) * 131072;
+
+		if (pread(disk_fd, a, 65536, off) != 65536 ||
+		    pread(disk_fd, a + 512, 8192, off) != 8192 ||
+		    pread(disk_fd, a + 1024, 512, off) != 512 ||
+		    pread(disk_fd, m + 512, 40960, off) != 40960)
+			die("pread");
+	}
+	close(disk_fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct virtio_blk_config cfg;
@@ -949,6 +976,8 @@ int main(int argc, char **argv)
 
 	if (argc == 5 && !strcmp(argv[1], "--child"))
 		return child_main(argv[2], strtoull(argv[3], NULL, 0), atoi(argv[4]));
+	if (argc == 4 && !strcmp(argv[1], "--shapes"))
+		return shapes_main(argv[2], (unsigned int)strtoul(argv[3], NULL, 0));
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr, "usage: zc-test NAME [CYCLES]\n");
 		return 2;

@@ -75,5 +75,26 @@ cat zcb2.err
 maps=$(sed -n 's/.*zero copy: \([0-9]*\) maps.*/\1/p' zcb2.err)
 [ "${maps:-0}" -gt 0 ] || fail "the attached backend mapped nothing"
 
+step "vtop's zero-copy counts equal the backend's"
+start_vtop zc.json -o json --no-cost 0.5
+truncate -s 16M /tmp/zct.img
+uvdev-blk --zero-copy always zct /tmp/zct.img 2>zct.err &
+backend=$!
+zdev=$(wait_block zct)
+"$UVDEV_BUILD/tests/vm/bin/zc-test" --shapes "$zdev" 25
+lines=$(wc -l <zc.json)
+wait_for 10 "two more vtop samples" bash -c "[ \$(wc -l <zc.json) -ge $((lines + 2)) ]"
+queue=$(tail -n 1 zc.json | awk "$JSON_AWK"' { print queue_json($0, "zct", 0) }')
+stop_backend "$backend"
+stop_vtop
+cat zct.err
+read -r mapped copied < <(sed -n 's/.*zero copy: [0-9]* maps, \([0-9]*\) pages mapped, \([0-9]*\) pages copied.*/\1 \2/p' zct.err)
+if [ "${mapped:-0}" -eq 0 ] || [ "${copied:-0}" -eq 0 ]; then
+	fail "the backend did not both map and bounce pages (premise): ${mapped:-?} ${copied:-?}"
+fi
+expect_eq "pages mapped, vtop vs backend" "$mapped" "$(json_field "$queue" zc_mapped_pages)"
+expect_eq "pages copied, vtop vs backend" "$copied" "$(json_field "$queue" zc_copied_pages)"
+echo "ok: zero-copy share $((100 * mapped / (mapped + copied))) % both ways"
+
 step "unload"
 unload_module
