@@ -50,7 +50,7 @@ static int uvdev_phys_iter(u64 addr, u32 len, struct iov_iter *iter,
 }
 
 /* Copy between physical memory and a kernel buffer. */
-int uvdev_phys_kernel(u64 addr, void *buf, u32 len, bool to_buf)
+static int uvdev_phys_kernel(u64 addr, void *buf, u32 len, bool to_buf)
 {
 	while (len) {
 		unsigned long pfn = PHYS_PFN(addr);

@@ -223,7 +223,6 @@ int uvdev_chain_copy(struct uvdev_vq *uq, u16 head, bool in, u32 offset,
 int uvdev_chain_pieces(struct uvdev_vq *uq, u16 head, bool in, u32 offset,
 		       u32 len, int (*fn)(void *ctx, u64 addr, u32 len, u32 pos),
 		       void *ctx);
-int uvdev_phys_kernel(u64 addr, void *buf, u32 len, bool to_buf);
 
 /* zc.c */
 struct uvdev_zc_batch {
@@ -241,11 +240,32 @@ long uvdev_zc_ioctl(struct uvdev_device *udev, unsigned int cmd,
 int uvdev_zc_map(struct uvdev_vq *uq, struct uvdev_inflight *inf, u16 head,
 		 struct uvdev_zc_map *req, struct uvdev_zc_seg *segs);
 void uvdev_zc_prefault(struct uvdev_device *udev, u32 first, u32 npages);
-void uvdev_zc_batch_init(struct uvdev_zc_batch *b);
 void uvdev_zc_retire(struct uvdev_vq *uq, struct uvdev_inflight *inf,
 		     u32 used_len, struct uvdev_zc_batch *b);
-void uvdev_zc_batch_end(struct uvdev_device *udev, struct uvdev_zc_batch *b,
-			u64 now, bool complete);
+void uvdev_zc_batch_flush(struct uvdev_device *udev, struct uvdev_zc_batch *b,
+			  u64 now, bool complete);
+
+/* Inline: every push and failure pass runs them, zero copy or not. */
+static inline void uvdev_zc_batch_init(struct uvdev_zc_batch *b)
+{
+	INIT_LIST_HEAD(&b->ents);
+	b->first = U32_MAX;
+	b->last = 0;
+}
+
+/*
+ * Unmap what @b retired, drop the page references and queue a completion
+ * for each id (@complete) or forget it: before the driver can see the
+ * completions.
+ */
+static inline void uvdev_zc_batch_end(struct uvdev_device *udev,
+				      struct uvdev_zc_batch *b, u64 now,
+				      bool complete)
+{
+	if (!list_empty(&b->ents))
+		uvdev_zc_batch_flush(udev, b, now, complete);
+}
+
 void uvdev_zc_forget_queue(struct uvdev_vq *uq, bool complete);
 void uvdev_zc_backend_gone(struct uvdev_device *udev);
 

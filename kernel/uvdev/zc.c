@@ -383,6 +383,24 @@ static int uvdev_zc_count(void *ctx, u64 addr, u32 len, u32 pos)
 	return 0;
 }
 
+/* Copy @len bytes at physical address @addr to @buf, a page at a time. */
+static int uvdev_zc_copy_in(u64 addr, void *buf, u32 len)
+{
+	while (len) {
+		unsigned long pfn = PHYS_PFN(addr);
+		size_t off = offset_in_page(addr);
+		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+
+		if (!pfn_valid(pfn))
+			return -EIO;
+		memcpy_from_page(buf, pfn_to_page(pfn), off, n);
+		addr += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* A reference to the page at @pfn if it may be shown whole, else NULL. */
 static struct page *uvdev_zc_get_page(unsigned long pfn)
 {
@@ -443,8 +461,7 @@ static int uvdev_zc_fill(void *ctx, u64 addr, u32 len, u32 pos)
 			s->pos = pos + done;
 			s->len = n;
 		} else {
-			ret = uvdev_phys_kernel(addr + done, page_address(page),
-						n, true);
+			ret = uvdev_zc_copy_in(addr + done, page_address(page), n);
 			if (ret)
 				return ret;
 		}
@@ -574,13 +591,6 @@ int uvdev_zc_map(struct uvdev_vq *uq, struct uvdev_inflight *inf, u16 head,
 
 /* ---- retire and complete ------------------------------------------------ */
 
-void uvdev_zc_batch_init(struct uvdev_zc_batch *b)
-{
-	INIT_LIST_HEAD(&b->ents);
-	b->first = U32_MAX;
-	b->last = 0;
-}
-
 /*
  * The chain of @inf completes (@used_len bytes written to its in-bytes;
  * 0 when it fails or is dropped): copy its bounced in-bytes back and add
@@ -657,15 +667,13 @@ static void uvdev_zc_add_completion(struct uvdev_zc *zc,
  * references, and queue a completion for each id (@complete) or forget it.
  * Before the driver can see the completions.
  */
-void uvdev_zc_batch_end(struct uvdev_device *udev, struct uvdev_zc_batch *b,
-			u64 now, bool complete)
+void uvdev_zc_batch_flush(struct uvdev_device *udev, struct uvdev_zc_batch *b,
+			  u64 now, bool complete)
 {
 	struct uvdev_zc *zc = udev->zc;
 	struct uvdev_zc_ent *ent, *tmp;
 	u32 i;
 
-	if (list_empty(&b->ents))
-		return;
 	down_write(&zc->sem);
 	uvdev_zc_unmap(zc, b->first, b->last);
 	list_for_each_entry_safe(ent, tmp, &b->ents, node) {

@@ -473,7 +473,7 @@ static int zc_serve(struct uvdev_queue *q, struct blk_queue *bq, int i)
 
 	if (s->req.op != BLK_OP_READ && !write)
 		return 0;
-	if (!disk->window || !disk->zc_min || len < disk->zc_min) {
+	if (!disk->zc_min || len < disk->zc_min) {
 		bq->zc.xfer_requests++;
 		return 0;
 	}
@@ -558,9 +558,11 @@ int blk_serve_batch(struct uvdev_queue *q)
 				      "queue %u: chain %u (type %u, %u out, %u in bytes) refused with status %u",
 				      q->index, e->head, le32toh(bq->hdrs[i].type),
 				      e->out_bytes, e->in_bytes, s->req.status);
-		ret = zc_serve(q, bq, i);
-		if (ret)
-			return ret;
+		if (bq->disk->window) {
+			ret = zc_serve(q, bq, i);
+			if (ret)
+				return ret;
+		}
 	}
 	ret = serve_slots(q, bq, n);
 	if (ret)
