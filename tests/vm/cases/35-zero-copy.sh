@@ -8,7 +8,7 @@
 # chains mapped leaving no page reference); then uvdev-blk on the
 # zero-copy path with real clients: fio verify with 4k..1M requests and
 # O_DIRECT, ext4 and fsck, SIGKILL mid-I/O and --attach.
-# timeout: 300
+# timeout: 240
 . "$UVDEV_ROOT/tests/vm/lib.sh"
 
 load_module
@@ -26,7 +26,7 @@ backend=$!
 dev=$(wait_block zcb)
 fio --name=zc --filename="$dev" --direct=1 --ioengine=libaio --rw=randrw \
 	--bssplit=4k/25:16k/15:64k/20:256k/20:1m/20 --iodepth=8 --numjobs=2 \
-	--size=12M --offset_increment=32M --verify=crc32c --verify_fatal=1 \
+	--size=8M --offset_increment=32M --verify=crc32c --verify_fatal=1 \
 	--do_verify=1 --group_reporting --output=fio-zc.txt
 grep -E 'err=|READ:|WRITE:' fio-zc.txt
 grep -q 'err= 0' fio-zc.txt || fail "fio reported errors"
@@ -52,7 +52,7 @@ echo "ok: $(wc -l </tmp/sums) files intact"
 
 step "SIGKILL with chains in flight on the zero-copy path, then --attach"
 fio --name=kill --filename="$dev" --direct=1 --ioengine=libaio --rw=write \
-	--bs=128k --iodepth=8 --size=32M --verify=crc32c --verify_fatal=1 \
+	--bs=128k --iodepth=8 --size=24M --verify=crc32c --verify_fatal=1 \
 	--do_verify=1 --output=fio-kill.txt &
 writer=$!
 # shellcheck disable=SC2016 # awk's own $5
@@ -81,7 +81,7 @@ truncate -s 16M /tmp/zct.img
 uvdev-blk --zero-copy always zct /tmp/zct.img 2>zct.err &
 backend=$!
 zdev=$(wait_block zct)
-"$UVDEV_BUILD/tests/vm/bin/zc-test" --shapes "$zdev" 25
+"$UVDEV_BUILD/tests/vm/bin/zc-test" --shapes "$zdev" 20
 lines=$(wc -l <zc.json)
 wait_for 10 "two more vtop samples" bash -c "[ \$(wc -l <zc.json) -ge $((lines + 2)) ]"
 queue=$(tail -n 1 zc.json | awk "$JSON_AWK"' { print queue_json($0, "zct", 0) }')
