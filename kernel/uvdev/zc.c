@@ -332,7 +332,7 @@ void uvdev_zc_prefault(struct uvdev_device *udev, u32 first, u32 npages)
 	vma = vma_lookup(mm, zc->win_start);
 	if (!vma || vma->vm_ops != &uvdev_zc_vm_ops ||
 	    vma->vm_private_data != udev || vma->vm_pgoff ||
-	    (u64)first + npages > vma_pages(vma))
+	    !(vma->vm_flags & VM_READ) || (u64)first + npages > vma_pages(vma))
 		goto out;
 	p = (struct uvdev_zc_prefault) {
 		.zc = zc,

@@ -17,8 +17,8 @@
  * coalesced, across the 32-bit id wrap (the device is created with the
  * module's test-only zc_first_id near 2^32); reaping none -> EAGAIN; a
  * full window -> ENOBUFS and the chain still served by XFER; an out-
- * segment is not writable; after push the addresses fault; a fork's child
- * has no window; the window cannot be split, moved or grown; a backend
+ * segment is not writable; get_user_pages on the window fails; after push
+ * the addresses fault; a fork's child has no window; the window cannot be split, moved or grown; a backend
  * killed with a chain mapped (CYCLES times, each with a fresh client
  * buffer unmapped after) leaves no page reference: MemFree comes back, and
  * the kernel's count of referenced pages is 0.
@@ -49,6 +49,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,6 +134,7 @@ struct logent {
 	uint32_t id, nsegs, mapped, copied;
 	bool ro_faulted;	/* a write to an out-segment faulted */
 	bool after_faulted;	/* reading the window after push faulted */
+	bool gup_refused;	/* vmsplice (get_user_pages) of it: EFAULT */
 	int fork_status;	/* the child's probe: 0 = the window was absent */
 	bool done;		/* served, pushed, probed and reaped */
 };
@@ -208,6 +210,24 @@ static int xfer(uint32_t head, uint32_t dir, uint32_t off, void *buf, uint32_t l
 	return uvdev_vq_xfer(be.fd, &op, 1) == 1 ? 0 : -1;
 }
 
+/*
+ * True if get_user_pages on @p fails: vmsplice() takes references to the
+ * pages it is given, so it must get none of the window's.
+ */
+static bool gup_refused(uint8_t *p)
+{
+	struct iovec iov = { .iov_base = p, .iov_len = PAGE };
+	int pipefd[2];
+	bool refused;
+
+	if (pipe(pipefd))
+		return false;
+	refused = vmsplice(pipefd[1], &iov, 1, 0) < 0 && errno == EFAULT;
+	close(pipefd[0]);
+	close(pipefd[1]);
+	return refused;
+}
+
 /* The child's probe of the window address @p: exit 0 if it faults. */
 static int fork_probe(uint8_t *p)
 {
@@ -267,8 +287,10 @@ static void serve(const struct uvdev_vq_elem *e, const uint8_t *peek)
 		ent.mapped = res.mapped_pages;
 		ent.copied = res.copied_pages;
 		seg_copy(segs, res.nsegs, be.disk + off, in);
-		if (!in && flag(&be.probe_ro))
+		if (!in && flag(&be.probe_ro)) {
 			ent.ro_faulted = faults(be.window + segs[0].offset, true);
+			ent.gup_refused = gup_refused(be.window + segs[0].offset);
+		}
 		if (flag(&be.probe_fork))
 			ent.fork_status = fork_probe(be.window + segs[0].offset);
 	} else if (len) {
@@ -711,6 +733,7 @@ static void test_isolation(void)
 		die("pwrite");
 	e = last_log(VIRTIO_BLK_T_OUT, (6 << 20) / 512);
 	check(e.map_ret == 0 && e.ro_faulted, "writing a mapped out-segment faults");
+	check(e.gup_refused, "get_user_pages on a mapped page fails (vmsplice: EFAULT)");
 	check(e.after_faulted, "after push the write's window addresses fault");
 	check(e.fork_status == 0, "a fork's child has no window (status %d)",
 	      e.fork_status);
