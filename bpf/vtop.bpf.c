@@ -483,6 +483,44 @@ static __always_inline int on_notif_bh(__u64 *ctx)
 }
 
 /*
+ * uvdev_zc_map(dev, queue, head, id, mapped, copied, result, slot, serial):
+ * a refused map (window full) reports every page it needed as copied.
+ */
+static __always_inline int on_zc_map(__u64 *ctx)
+{
+	__u32 copied = ctx[5];
+	struct vtop_queue_stats *q;
+
+	q = queue_lookup(ctx[0], ctx[1], ctx[7], ctx[8]);
+	if (!q)
+		return 0;
+	q->zc_maps++;
+	q->zc_mapped_pages += (__u32)ctx[4];
+	q->zc_copied_pages += copied;
+	if (copied || (__u32)ctx[6] != UVDEV_TRACE_ZC_MAPPED)
+		q->zc_fallbacks++;
+	return 0;
+}
+
+/*
+ * uvdev_zc_complete(dev, queue, lo, hi, pages, copied, latency_ns, slot,
+ *		     serial)
+ */
+static __always_inline int on_zc_complete(__u64 *ctx)
+{
+	__u64 lat = ctx[6];
+	struct vtop_queue_stats *q;
+
+	q = queue_lookup(ctx[0], ctx[1], ctx[7], ctx[8]);
+	if (!q)
+		return 0;
+	q->zc_completions++;
+	q->zc_complete_sum_ns += lat;
+	q->zc_complete_hist[hist_slot(lat)]++;
+	return 0;
+}
+
+/*
  * Debug only: extra loop iterations per event, so the perf gate
  * (tests/perf/gate.sh) can show that it fails on slower programs. vtop sets
  * it with --debug-bpf-loops before loading; at 0 the verifier drops the loop.
@@ -519,3 +557,5 @@ VTOP_ENTRY(uvdev_notif_post, on_notif_post)
 VTOP_ENTRY(uvdev_notif_deliver, on_notif_deliver)
 VTOP_ENTRY(uvdev_notif_wait_end, on_notif_wait_end)
 VTOP_ENTRY(uvdev_notif_bh, on_notif_bh)
+VTOP_ENTRY(uvdev_zc_map, on_zc_map)
+VTOP_ENTRY(uvdev_zc_complete, on_zc_complete)

@@ -71,6 +71,14 @@ struct vtop_queue_stats {
 	__u64 wait_hist[VTOP_HIST_SLOTS];
 	__u64 service_hist[VTOP_HIST_SLOTS];
 	__u64 irq_hist[VTOP_HIST_SLOTS];
+	/* Zero copy (uvdev_zc_map, uvdev_zc_complete). */
+	__u64 zc_maps;			/* map requests, refused ones included */
+	__u64 zc_mapped_pages;		/* window pages that were the chain's own */
+	__u64 zc_copied_pages;		/* bounced, or every page of a refused map */
+	__u64 zc_fallbacks;		/* maps refused (window full) or with a page bounced */
+	__u64 zc_completions;		/* completion notifications reaped */
+	__u64 zc_complete_sum_ns;	/* first push -> reap, per notification */
+	__u64 zc_complete_hist[VTOP_HIST_SLOTS];
 };
 
 /* What was dropped because a map or the ring buffer was full (drops map). */
@@ -169,7 +177,7 @@ enum vtop_lifecycle {
 };
 
 #define VTOP_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
-VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_stats) == (20 + 3 * VTOP_HIST_SLOTS) * 8,
+VTOP_STATIC_ASSERT(sizeof(struct vtop_queue_stats) == (26 + 4 * VTOP_HIST_SLOTS) * 8,
 		   "vtop_queue_stats layout");
 VTOP_STATIC_ASSERT(sizeof(struct vtop_msg_inflight) == 16, "vtop_msg_inflight layout");
 VTOP_STATIC_ASSERT(sizeof(struct vtop_notif_stats) ==

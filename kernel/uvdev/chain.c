@@ -223,3 +223,41 @@ int uvdev_chain_copy(struct uvdev_vq *uq, u16 head, bool in, u32 offset,
 		return 0;
 	return ret < 0 ? ret : -ERANGE;
 }
+
+/*
+ * Call @fn for each descriptor's part of @len bytes at @offset of the
+ * chain's in-bytes (@in) or out-bytes: its physical address, its length and
+ * its position in those bytes. The caller has checked the range against the
+ * chain. Returns 0, @fn's error, or -EIO for a malformed chain.
+ */
+int uvdev_chain_pieces(struct uvdev_vq *uq, u16 head, bool in, u32 offset,
+		       u32 len, int (*fn)(void *ctx, u64 addr, u32 len, u32 pos),
+		       void *ctx)
+{
+	struct uvdev_chain_iter it;
+	struct uvdev_seg seg;
+	u32 pos = offset;
+	int ret = 0;
+
+	uvdev_chain_start(uq, head, &it);
+	while (len && (ret = uvdev_chain_next(&it, &seg)) > 0) {
+		u32 n;
+
+		if (seg.write != in)
+			continue;
+		if (offset >= seg.len) {
+			offset -= seg.len;
+			continue;
+		}
+		n = min(seg.len - offset, len);
+		ret = fn(ctx, seg.addr + offset, n, pos);
+		if (ret)
+			return ret;
+		pos += n;
+		offset = 0;
+		len -= n;
+	}
+	if (!len)
+		return 0;
+	return ret < 0 ? ret : -ERANGE;
+}

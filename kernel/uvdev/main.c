@@ -146,6 +146,7 @@ static int uvdev_check_create(const struct uvdev_create *req)
 
 	if (!uvdev_name_valid(req->name) ||
 	    memchr_inv(req->reserved, 0, sizeof(req->reserved)) || req->dev_id ||
+	    req->zc_window_pages > UVDEV_ZC_MAX_WINDOW_PAGES ||
 	    (req->flags & ~UVDEV_CREATE_F_BUSY_WAIT))
 		return -EINVAL;
 	if (!uvdev_device_id_allowed(req->device_id))
@@ -319,6 +320,7 @@ static int uvdev_dev_release(struct inode *inode, struct file *file)
 
 	for (i = 0; i < udev->num_queues; i++)
 		uvdev_vq_backend_gone(&udev->vqs[i]);
+	uvdev_zc_backend_gone(udev);
 	uvdev_backend_detach(udev);
 	put_device(&udev->dev);
 	return 0;
@@ -340,6 +342,15 @@ static ssize_t uvdev_dev_write(struct file *file, const char __user *buf,
 static __poll_t uvdev_dev_poll(struct file *file, poll_table *wait)
 {
 	return uvdev_msg_poll(file->private_data, file, wait);
+}
+
+static int uvdev_dev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct uvdev_device *udev = file->private_data;
+
+	if (uvdev_is_dead(udev))
+		return -ESHUTDOWN;
+	return uvdev_zc_mmap(udev, file, vma);
 }
 
 static long uvdev_dev_info(struct uvdev_device *udev,
@@ -377,6 +388,9 @@ static long uvdev_dev_ioctl(struct file *file, unsigned int cmd,
 		return uvdev_config_ioctl(udev, cmd, argp);
 	case UVDEV_IOC_NOTIFY:
 		return uvdev_notify_ioctl(udev, argp);
+	case UVDEV_IOC_ZC_REAP:
+	case UVDEV_IOC_ZC_INFO:
+		return uvdev_zc_ioctl(udev, cmd, argp);
 	default:
 		return uvdev_vq_ioctl(udev, cmd, argp);
 	}
@@ -389,6 +403,7 @@ static const struct file_operations uvdev_dev_fops = {
 	.read = uvdev_dev_read,
 	.write = uvdev_dev_write,
 	.poll = uvdev_dev_poll,
+	.mmap = uvdev_dev_mmap,
 	.unlocked_ioctl = uvdev_dev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = no_llseek,
@@ -400,6 +415,7 @@ static const struct file_operations uvdev_dev_fops = {
 static void uvdev_free(struct uvdev_device *udev)
 {
 	uvdev_notif_free(udev);
+	uvdev_zc_free(udev);
 	kfree(udev->vqs);
 	kfree(udev->config);
 	kfree(udev);
@@ -425,6 +441,8 @@ static struct uvdev_device *uvdev_alloc(const struct uvdev_create *req)
 	udev->vqs = kcalloc(req->num_queues, sizeof(*udev->vqs), GFP_KERNEL);
 	udev->config = kzalloc(max_t(u32, req->config_size, 1), GFP_KERNEL);
 	ret = uvdev_notif_init(udev, req->notif_max);
+	if (!ret)
+		ret = uvdev_zc_alloc(udev, req->zc_window_pages);
 	if (!udev->vqs || !udev->config || ret) {
 		uvdev_free(udev);
 		return ERR_PTR(-ENOMEM);

@@ -530,6 +530,86 @@ DEFINE_EVENT(uvdev_notif_bottom, uvdev_notif_bh,
 	TP_ARGS(dev, events, latency_ns)
 );
 
+/* ---- zero copy ---------------------------------------------------------- */
+
+/*
+ * A zero-copy map request on a popped chain. id: its zero-copy id (0 when
+ * refused); mapped: window pages showing the chain's own pages; copied:
+ * window pages bounced (for a refused request, every page it needed: the
+ * backend copies them all); result: enum uvdev_trace_zc_result.
+ */
+TRACE_EVENT(uvdev_zc_map,
+	TP_PROTO(u32 dev, u32 queue, u32 head_idx, u32 id, u32 mapped,
+		 u32 copied, u32 result, u32 slot, u32 serial),
+	TP_ARGS(dev, queue, head_idx, id, mapped, copied, result, slot, serial),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, queue)
+		__field(u32, head)
+		__field(u32, id)
+		__field(u32, mapped)
+		__field(u32, copied)
+		__field(u32, result)
+		__field(u32, slot)
+		__field(u32, serial)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->queue = queue;
+		__entry->head = head_idx;
+		__entry->id = id;
+		__entry->mapped = mapped;
+		__entry->copied = copied;
+		__entry->result = result;
+		__entry->slot = slot;
+		__entry->serial = serial;
+	),
+	TP_printk("dev=%u queue=%u slot=%u serial=%u head=%u id=%u mapped=%u copied=%u result=%s",
+		  __entry->dev, __entry->queue, __entry->slot, __entry->serial,
+		  __entry->head, __entry->id, __entry->mapped, __entry->copied,
+		  __print_symbolic(__entry->result,
+				   { UVDEV_TRACE_ZC_MAPPED, "mapped" },
+				   { UVDEV_TRACE_ZC_WINDOW_FULL, "window_full" }))
+);
+
+/*
+ * A zero-copy completion notification the backend reaped: ids lo..hi
+ * (modulo 2^32) of one queue, their window pages, copied: 1 when some of
+ * their data was bounced; latency_ns: from the first push among them to
+ * the reap that returned their window pages.
+ */
+TRACE_EVENT(uvdev_zc_complete,
+	TP_PROTO(u32 dev, u32 queue, u32 lo, u32 hi, u32 pages, u32 copied,
+		 u64 latency_ns, u32 slot, u32 serial),
+	TP_ARGS(dev, queue, lo, hi, pages, copied, latency_ns, slot, serial),
+	TP_STRUCT__entry(
+		__field(u32, dev)
+		__field(u32, queue)
+		__field(u32, lo)
+		__field(u32, hi)
+		__field(u32, pages)
+		__field(u32, copied)
+		__field(u64, latency_ns)
+		__field(u32, slot)
+		__field(u32, serial)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->queue = queue;
+		__entry->lo = lo;
+		__entry->hi = hi;
+		__entry->pages = pages;
+		__entry->copied = copied;
+		__entry->latency_ns = latency_ns;
+		__entry->slot = slot;
+		__entry->serial = serial;
+	),
+	TP_printk("dev=%u queue=%u slot=%u serial=%u lo=%u hi=%u pages=%u copied=%u latency_ns=%llu",
+		  __entry->dev, __entry->queue, __entry->slot, __entry->serial,
+		  __entry->lo, __entry->hi, __entry->pages, __entry->copied,
+		  __entry->latency_ns)
+);
+
 #endif /* _UVDEV_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

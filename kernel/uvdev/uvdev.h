@@ -24,12 +24,16 @@
 #define UVDEV_MAX_DEVICES	256
 #define UVDEV_KICK_STAMPS	16
 
+struct uvdev_zc;
+struct uvdev_zc_ent;
+
 /* A chain the backend has popped and not pushed yet. */
 struct uvdev_inflight {
 	u64 pop_ns;
 	u32 out_bytes;
 	u32 in_bytes;
 	bool in_use;
+	struct uvdev_zc_ent *zc;	/* its zero-copy mapping, or NULL */
 };
 
 /* When a kick made the chains before avail index @avail_idx visible. */
@@ -157,6 +161,7 @@ struct uvdev_device {
 
 	struct uvdev_vq *vqs;		/* [num_queues] */
 	struct uvdev_notif notif;
+	struct uvdev_zc *zc;		/* zero-copy window, or NULL (zc.c) */
 
 	/*
 	 * Protects the device's life (life, broken, backend), the control
@@ -258,5 +263,54 @@ int uvdev_chain_measure(struct uvdev_vq *uq, u16 head,
 			struct uvdev_vq_elem *elem);
 int uvdev_chain_copy(struct uvdev_vq *uq, u16 head, bool in, u32 offset,
 		     u32 len, struct iov_iter *iter);
+
+int uvdev_chain_pieces(struct uvdev_vq *uq, u16 head, bool in, u32 offset,
+		       u32 len, int (*fn)(void *ctx, u64 addr, u32 len, u32 pos),
+		       void *ctx);
+
+/* zc.c */
+struct uvdev_zc_batch {
+	struct list_head ents;		/* retired, to unmap and complete */
+	u32 first;			/* window pages [first, last) to unmap */
+	u32 last;
+};
+
+int uvdev_zc_alloc(struct uvdev_device *udev, u32 window_pages);
+void uvdev_zc_free(struct uvdev_device *udev);
+int uvdev_zc_mmap(struct uvdev_device *udev, struct file *file,
+		  struct vm_area_struct *vma);
+long uvdev_zc_ioctl(struct uvdev_device *udev, unsigned int cmd,
+		    void __user *argp);
+int uvdev_zc_map(struct uvdev_vq *uq, struct uvdev_inflight *inf, u16 head,
+		 struct uvdev_zc_map *req, struct uvdev_zc_seg *segs);
+void uvdev_zc_prefault(struct uvdev_device *udev, u32 first, u32 npages);
+void uvdev_zc_retire(struct uvdev_vq *uq, struct uvdev_inflight *inf,
+		     u32 used_len, struct uvdev_zc_batch *b);
+void uvdev_zc_batch_flush(struct uvdev_device *udev, struct uvdev_zc_batch *b,
+			  u64 now, bool complete);
+
+/* Inline: every push and failure pass runs them, zero copy or not. */
+static inline void uvdev_zc_batch_init(struct uvdev_zc_batch *b)
+{
+	INIT_LIST_HEAD(&b->ents);
+	b->first = U32_MAX;
+	b->last = 0;
+}
+
+/*
+ * Unmap what @b retired, drop the page references and queue a completion
+ * for each id (@complete) or forget it: before the driver can see the
+ * completions.
+ */
+static inline void uvdev_zc_batch_end(struct uvdev_device *udev,
+				      struct uvdev_zc_batch *b, u64 now,
+				      bool complete)
+{
+	if (!list_empty(&b->ents))
+		uvdev_zc_batch_flush(udev, b, now, complete);
+}
+
+void uvdev_zc_forget_queue(struct uvdev_vq *uq, bool complete);
+void uvdev_zc_backend_gone(struct uvdev_device *udev);
 
 #endif /* _UVDEV_H */

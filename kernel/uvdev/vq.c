@@ -242,6 +242,7 @@ static void uvdev_vq_set_ready(struct uvdev_vq *uq, bool ready)
 static void uvdev_vq_clear(struct uvdev_vq *uq)
 {
 	lockdep_assert_held(&uq->lock);
+	uvdev_zc_forget_queue(uq, true);
 	uq->gen++;
 	uq->last_avail = 0;
 	uq->used_idx = 0;
@@ -377,17 +378,23 @@ void uvdev_vq_reset(struct uvdev_vq *uq)
  */
 void uvdev_vq_backend_gone(struct uvdev_vq *uq)
 {
+	struct uvdev_zc_batch zcb;
 	unsigned long flags;
 	u32 head;
 
+	uvdev_zc_batch_init(&zcb);
 	mutex_lock(&uq->lock);
 	for (head = 0; uq->inflight && head < uq->num; head++) {
 		if (!uq->inflight[head].in_use)
 			continue;
+		/* Unmapped; the next backend maps it again if it wants. */
+		if (uq->inflight[head].zc)
+			uvdev_zc_retire(uq, &uq->inflight[head], 0, &zcb);
 		uq->inflight[head].in_use = false;
 		uq->ninflight--;
 		uq->resubmit[uq->nresubmit++] = head;
 	}
+	uvdev_zc_batch_end(uq->udev, &zcb, 0, false);
 	mutex_unlock(&uq->lock);
 	spin_lock_irqsave(&uq->kick_lock, flags);
 	uq->kick_pending = true;
@@ -799,6 +806,7 @@ static long uvdev_ioctl_push(struct uvdev_device *udev,
 			     struct uvdev_vq_push __user *argp)
 {
 	struct uvdev_vq_used on_stack[UVDEV_PUSH_ON_STACK], *used = on_stack;
+	struct uvdev_zc_batch zcb;
 	struct uvdev_vq_push req;
 	struct uvdev_vq *uq;
 	u64 now;
@@ -821,6 +829,7 @@ static long uvdev_ioctl_push(struct uvdev_device *udev,
 		return -EFAULT;
 	}
 
+	uvdev_zc_batch_init(&zcb);
 	ret = uvdev_vq_lock_ready(uq);
 	if (ret)
 		goto out_free;
@@ -841,9 +850,14 @@ static long uvdev_ioctl_push(struct uvdev_device *udev,
 			ret = -ERANGE;
 			break;
 		}
+		if (unlikely(uq->inflight[head].zc))
+			uvdev_zc_retire(uq, &uq->inflight[head], used[i].len,
+					&zcb);
 		uvdev_vq_complete(uq, head, used[i].len, now,
 				  UVDEV_TRACE_PUSH_OK);
 	}
+	/* Unmapped, TLB flushed, pages put: only then may the driver look. */
+	uvdev_zc_batch_end(udev, &zcb, now, true);
 	if (i) {
 		uvdev_vq_publish(uq, now);
 		if (req.flags & UVDEV_PUSH_F_IRQ)
@@ -873,11 +887,13 @@ out_free:
 void uvdev_vq_fail_all(struct uvdev_vq *uq)
 {
 	bool blk = uq->udev->device_id == VIRTIO_ID_BLOCK;
+	struct uvdev_zc_batch zcb;
 	struct uvdev_vq_elem elem;
 	u32 failed = 0;
 	u64 now;
 	u32 head;
 
+	uvdev_zc_batch_init(&zcb);
 	mutex_lock(&uq->lock);
 	if (!uq->ready)
 		goto out_unlock;
@@ -898,6 +914,8 @@ void uvdev_vq_fail_all(struct uvdev_vq *uq)
 
 		if (!inf->in_use)
 			continue;
+		if (inf->zc)
+			uvdev_zc_retire(uq, inf, 0, &zcb);
 		if (blk && inf->in_bytes) {
 			u8 status = VIRTIO_BLK_S_IOERR;
 			struct kvec kv = { .iov_base = &status, .iov_len = 1 };
@@ -911,6 +929,7 @@ void uvdev_vq_fail_all(struct uvdev_vq *uq)
 		uvdev_vq_complete(uq, head, len, now, UVDEV_TRACE_PUSH_FAILED);
 		failed++;
 	}
+	uvdev_zc_batch_end(uq->udev, &zcb, now, true);
 	if (failed)
 		uvdev_vq_publish(uq, now);
 out_notify:
@@ -918,6 +937,59 @@ out_notify:
 		uvdev_vq_interrupt(uq);
 out_unlock:
 	mutex_unlock(&uq->lock);
+}
+
+/* ---- zero copy ---------------------------------------------------------- */
+
+static long uvdev_ioctl_zc_map(struct uvdev_device *udev,
+			       struct uvdev_zc_map __user *argp)
+{
+	struct uvdev_zc_seg *segs;
+	struct uvdev_zc_map req;
+	struct uvdev_vq *uq;
+	u32 head;
+	int ret;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (!udev->zc)
+		return -EOPNOTSUPP;
+	uq = uvdev_get_vq(udev, req.queue);
+	if (!uq || req.flags || req.reserved[0] || req.reserved[1] ||
+	    req.id || req.nsegs || req.mapped_pages || req.copied_pages ||
+	    !req.max_segs || req.max_segs > UVDEV_ZC_MAX_SEGS ||
+	    (!req.out_len && !req.in_len))
+		return -EINVAL;
+	segs = kvmalloc_array(req.max_segs, sizeof(*segs), GFP_KERNEL);
+	if (!segs)
+		return -ENOMEM;
+
+	ret = uvdev_vq_lock_ready(uq);
+	if (ret)
+		goto out_free;
+	head = req.head;
+	if (head >= uq->num || !uq->inflight[array_index_nospec(head, uq->num)].in_use) {
+		ret = -ENOENT;
+	} else {
+		head = array_index_nospec(head, uq->num);
+		ret = uvdev_zc_map(uq, &uq->inflight[head], head, &req, segs);
+	}
+	mutex_unlock(&uq->lock);
+	if (ret == -EIO && !uvdev_is_broken(udev))
+		uvdev_break(udev, UVDEV_TRACE_BROKEN_MALFORMED,
+			    "queue %u: malformed descriptor chain from the driver",
+			    uq->index);
+	if (!ret)
+		uvdev_zc_prefault(udev, segs[0].offset >> PAGE_SHIFT,
+				  req.mapped_pages + req.copied_pages);
+	/* A chain mapped but not told of stays mapped until its push. */
+	if (!ret && (copy_to_user(u64_to_user_ptr(req.segs), segs,
+				  (size_t)req.nsegs * sizeof(*segs)) ||
+		     copy_to_user(argp, &req, sizeof(req))))
+		ret = -EFAULT;
+out_free:
+	kvfree(segs);
+	return ret;
 }
 
 /* ---- state for monitors ------------------------------------------------ */
@@ -1030,6 +1102,8 @@ long uvdev_vq_ioctl(struct uvdev_device *udev, unsigned int cmd,
 		return uvdev_ioctl_xfer(udev, argp);
 	case UVDEV_IOC_VQ_PUSH:
 		return uvdev_ioctl_push(udev, argp);
+	case UVDEV_IOC_ZC_MAP:
+		return uvdev_ioctl_zc_map(udev, argp);
 	case UVDEV_IOC_VQ_IRQ: {
 		struct uvdev_vq_irq req;
 		struct uvdev_vq *uq;

@@ -317,6 +317,21 @@ struct fx_run fx_notif_bh(struct fx *fx, uint32_t dev, uint32_t events,
 	return RUN(fx, uvdev_notif_bh, dev, events, latency_ns);
 }
 
+struct fx_run fx_zc_map(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head,
+			uint32_t id, uint32_t mapped, uint32_t copied, uint32_t result)
+{
+	return RUN(fx, uvdev_zc_map, dev, queue, head, id, mapped, copied, result,
+		   fx_slot(fx, dev, queue), fx_serial(fx, dev));
+}
+
+struct fx_run fx_zc_complete(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t lo,
+			     uint32_t hi, uint32_t pages, uint32_t copied,
+			     uint64_t latency_ns)
+{
+	return RUN(fx, uvdev_zc_complete, dev, queue, lo, hi, pages, copied, latency_ns,
+		   fx_slot(fx, dev, queue), fx_serial(fx, dev));
+}
+
 /* ---- maps --------------------------------------------------------------- */
 
 static int lookup(struct bpf_map *map, const void *key, void *val)
@@ -617,6 +632,13 @@ static const struct field queue_stats_fields[] = {
 	FIELD(struct vtop_queue_stats, wait_hist),
 	FIELD(struct vtop_queue_stats, service_hist),
 	FIELD(struct vtop_queue_stats, irq_hist),
+	FIELD(struct vtop_queue_stats, zc_maps),
+	FIELD(struct vtop_queue_stats, zc_mapped_pages),
+	FIELD(struct vtop_queue_stats, zc_copied_pages),
+	FIELD(struct vtop_queue_stats, zc_fallbacks),
+	FIELD(struct vtop_queue_stats, zc_completions),
+	FIELD(struct vtop_queue_stats, zc_complete_sum_ns),
+	FIELD(struct vtop_queue_stats, zc_complete_hist),
 };
 
 static const struct field dev_stats_fields[] = {

@@ -138,6 +138,11 @@ struct fx_run fx_notif_wait_end(struct fx *fx, uint32_t dev, uint32_t key,
 				uint32_t result, uint64_t waited_ns);
 struct fx_run fx_notif_bh(struct fx *fx, uint32_t dev, uint32_t events,
 			  uint64_t latency_ns);
+struct fx_run fx_zc_map(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t head,
+			uint32_t id, uint32_t mapped, uint32_t copied, uint32_t result);
+struct fx_run fx_zc_complete(struct fx *fx, uint32_t dev, uint32_t queue, uint32_t lo,
+			     uint32_t hi, uint32_t pages, uint32_t copied,
+			     uint64_t latency_ns);
 
 /* Assert @ns lies within @run. */
 #define assert_in_run(ns, run)	assert_in_range((ns), (run).before, (run).after)

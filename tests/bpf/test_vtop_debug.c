@@ -47,7 +47,7 @@ static void knob_zero_has_no_loop(void **state)
 				 bpf_program__name(p), xlated_len(p), xlated_len(q));
 		n++;
 	}
-	assert_int_equal(n, 16);
+	assert_int_equal(n, 18);
 	fx_teardown(&without_state);
 }
 

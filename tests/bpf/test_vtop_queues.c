@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vtop's queue programs (kick, pop, push, IRQ inject and deliver) driven
+ * vtop's queue programs (kick, pop, push, IRQ inject and deliver, zero-copy
+ * map and completion) driven
  * through BPF_PROG_TEST_RUN: counters and histograms, checked exactly and
  * summed over CPUs; the ring path reads no clock and emits no event.
  */
@@ -223,6 +224,44 @@ static void irq_counts_outcomes_and_latency(void **state)
 	fx_expect_no_event(fx);
 }
 
+/* ---- zero copy ---------------------------------------------------------- */
+
+static void zc_map_counts_pages_and_fallbacks(void **state)
+{
+	struct fx *fx = *state;
+	struct vtop_queue_stats s;
+
+	fx_zc_map(fx, DEV, Q, 5, 100, 16, 0, UVDEV_TRACE_ZC_MAPPED);
+	fx_zc_map(fx, DEV, Q, 6, 101, 9, 2, UVDEV_TRACE_ZC_MAPPED);	/* bounced some */
+	fx_zc_map(fx, DEV, Q, 7, 0, 0, 32, UVDEV_TRACE_ZC_WINDOW_FULL); /* refused */
+	fx_zc_map(fx, DEV, Q, 8, 102, 1, 0, UVDEV_TRACE_ZC_MAPPED);
+
+	s = fx_queue_stats(fx, DEV, Q);
+	fx_assert_queue_stats(&s, &(struct vtop_queue_stats){
+		.zc_maps = 4, .zc_mapped_pages = 26, .zc_copied_pages = 34,
+		.zc_fallbacks = 2,
+	});
+	fx_expect_no_event(fx);
+}
+
+static void zc_complete_counts_and_latency(void **state)
+{
+	struct fx *fx = *state;
+	struct vtop_queue_stats s;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(slot_probe); i++)
+		fx_zc_complete(fx, DEV, Q, 0xfffffffe, 1, 8, i & 1, slot_probe[i]);
+
+	s = fx_queue_stats(fx, DEV, Q);
+	fx_assert_queue_stats(&s, &(struct vtop_queue_stats){
+		.zc_completions = ARRAY_SIZE(slot_probe),
+		.zc_complete_sum_ns = SLOT_PROBE_SUM,
+		.zc_complete_hist = { [0] = 2, [1] = 1, [9] = 1, [40] = 1, [63] = 1 },
+	});
+	fx_expect_no_event(fx);
+}
+
 static void irq_config_counts_per_device(void **state)
 {
 	struct fx *fx = *state;
@@ -380,6 +419,8 @@ static void ring_path_reads_no_clock(void **state)
 		fx->skel->progs.raw_uvdev_vq_push, fx->skel->progs.btf_uvdev_vq_push,
 		fx->skel->progs.raw_uvdev_irq_inject, fx->skel->progs.btf_uvdev_irq_inject,
 		fx->skel->progs.raw_uvdev_irq_deliver, fx->skel->progs.btf_uvdev_irq_deliver,
+		fx->skel->progs.raw_uvdev_zc_map, fx->skel->progs.btf_uvdev_zc_map,
+		fx->skel->progs.raw_uvdev_zc_complete, fx->skel->progs.btf_uvdev_zc_complete,
 	};
 	size_t i, j, n, bad = 0;
 	int ids[256];
@@ -467,6 +508,8 @@ int main(void)
 		FX_TEST(push_failed_counts_as_push_and_failed),
 		FX_TEST(irq_counts_outcomes_and_latency),
 		FX_TEST(irq_config_counts_per_device),
+		FX_TEST(zc_map_counts_pages_and_fallbacks),
+		FX_TEST(zc_complete_counts_and_latency),
 		FX_TEST(hist_slot_edges),
 		FX_TEST(counters_sum_over_cpus),
 		FX_TEST(ring_path_reads_no_clock),

@@ -9,13 +9,15 @@
 # are backed by tmpfs and nothing in a window waits for the host.
 . "$UVDEV_ROOT/tests/vm/lib.sh"
 
-# blk_reqs DEV QD COUNT WARMUP: COUNT 4k O_DIRECT random reads of DEV at
-# queue depth QD after WARMUP untimed ones (tests/vm/bin/blk-reqs.c); print
-# the guest ns per read. blk-reqs' own line goes to stderr, for the log.
+# blk_reqs DEV QD COUNT WARMUP [ARGS...]: COUNT 4k O_DIRECT random reads of
+# DEV at queue depth QD after WARMUP untimed ones (tests/vm/bin/blk-reqs.c;
+# ARGS such as --bs 131072 --seq go to it); print the guest ns per read.
+# blk-reqs' own line goes to stderr, for the log.
 blk_reqs() {
-	local out
-	out=$("$TESTBIN/blk-reqs" --qd "$2" --count "$3" --warmup "$4" "$1") ||
-		fail "blk-reqs --qd $2 --count $3 $1 failed"
+	local out dev=$1 qd=$2 count=$3 warmup=$4
+	shift 4
+	out=$("$TESTBIN/blk-reqs" --qd "$qd" --count "$count" --warmup "$warmup" "$@" "$dev") ||
+		fail "blk-reqs --qd $qd --count $count $* $dev failed"
 	echo "$out" >&2
 	out=${out##*ns_per_req=}
 	[[ "$out" =~ ^[0-9]+(\.[0-9]+)?$ ]] || fail "blk-reqs printed no ns_per_req"

@@ -21,6 +21,7 @@ static void create_layout(void **state)
 	assert_int_equal(offsetof(struct uvdev_create, dev_id), 72);
 	assert_int_equal(offsetof(struct uvdev_create, flags), 76);
 	assert_int_equal(offsetof(struct uvdev_create, notif_max), 80);
+	assert_int_equal(offsetof(struct uvdev_create, zc_window_pages), 84);
 	assert_int_equal(sizeof(struct uvdev_destroy), 48);
 }
 
@@ -57,6 +58,22 @@ static void ioctl_numbers(void **state)
 	assert_int_equal(UVDEV_IOC_NOTIF_WAIT, 0xc018e503);
 	assert_int_equal(UVDEV_IOC_NOTIF_STATE, 0xc078e504);
 	assert_int_equal(UVDEV_IOC_NOTIFY, 0x4018e519);
+	assert_int_equal(UVDEV_IOC_ZC_MAP, 0xc040e51a);
+	assert_int_equal(UVDEV_IOC_ZC_REAP, 0x4010e51b);
+	assert_int_equal(UVDEV_IOC_ZC_INFO, 0x8040e51c);
+}
+
+static void zero_copy_layout(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct uvdev_zc_map), 64);
+	assert_int_equal(offsetof(struct uvdev_zc_map, segs), 32);
+	assert_int_equal(offsetof(struct uvdev_zc_map, id), 40);
+	assert_int_equal(sizeof(struct uvdev_zc_seg), 16);
+	assert_int_equal(sizeof(struct uvdev_zc_completion), 16);
+	assert_int_equal(sizeof(struct uvdev_zc_reap), 16);
+	assert_int_equal(sizeof(struct uvdev_zc_info), 64);
+	assert_int_equal(offsetof(struct uvdev_zc_info, maps), 24);
 }
 
 int main(void)
@@ -66,6 +83,7 @@ int main(void)
 		cmocka_unit_test(queue_state_layout),
 		cmocka_unit_test(notif_layout),
 		cmocka_unit_test(ioctl_numbers),
+		cmocka_unit_test(zero_copy_layout),
 	};
 
 	return cmocka_run_group_tests_name("uapi_layout", tests, NULL, NULL);

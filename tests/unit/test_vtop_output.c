@@ -270,7 +270,10 @@ static const char small_json[] =
 	"\"totals\":{\"kicks\":{\"eventfd\":10,\"deferred\":0,\"dropped\":0},\"pops\":10,"
 	"\"resubmits\":0,\"failed\":0,\"pushes\":10,\"pop_bytes\":4000,\"push_bytes\":0,\"irqs_injected\":10,"
 	"\"irqs_delivered\":{\"handled\":10,\"spurious\":0,\"suppressed\":0},"
-	"\"wait_sum_ns\":15000,\"service_sum_ns\":0,\"irq_sum_ns\":0}}]}],"
+	"\"wait_sum_ns\":15000,\"service_sum_ns\":0,\"irq_sum_ns\":0,"
+	"\"zc_maps\":0,\"zc_mapped_pages\":0,\"zc_copied_pages\":0,\"zc_fallbacks\":0,"
+	"\"zc_completions\":0,\"zc_complete_sum_ns\":0},"
+	"\"zc_fallbacks\":0,\"zc_complete_p50_ns\":null,\"zc_complete_p99_ns\":null}]}],"
 	"\"events\":[],\"events_dropped\":0}\n";
 
 static void json_exact(void **state)
@@ -395,6 +398,8 @@ static const char csv_header[] =
 	"pop_bytes_per_s,push_bytes_per_s,inflight,oldest_inflight_ms,wait_p50_ns,"
 	"wait_p99_ns,service_p50_ns,service_p99_ns,irq_p50_ns,irq_p99_ns,zero_copy_pct,"
 	"kicks_total,pops_total,pushes_total,irqs_injected_total,irqs_delivered_total,"
+	"zc_fallbacks,zc_complete_p50_ns,zc_complete_p99_ns,zc_mapped_pages_total,"
+	"zc_copied_pages_total,"
 	"notif_posts_per_s,notif_deliver_p50_ns,notif_deliver_p99_ns,notif_waiters,"
 	"notif_longest_wait_ms,notif_posts_total,notif_deliveries_total\n";
 
@@ -402,7 +407,7 @@ static void csv_exact(void **state)
 {
 	static const char row[] =
 		"1700000002500,2000.000,blk0,1,0,ok,ok,15,1,5.000,5.000,5.000,5.000,5.000,"
-		"2000.000,0.000,0,,1535,2036,,,,,,10,10,10,10,10,4.000,6143,8150,2,250.000,8,6\n";
+		"2000.000,0.000,0,,1535,2036,,,,,,10,10,10,10,10,0,,,0,0,4.000,6143,8150,2,250.000,8,6\n";
 	struct capture c;
 	struct vtop_view v;
 	char *text;

@@ -134,6 +134,47 @@ static void percentiles_from_the_delta(void **state)
 	vtop_view_free(&v);
 }
 
+static void zero_copy_share_and_latency(void **state)
+{
+	struct fixture older, newer;
+	struct vtop_queue_snap *o, *n;
+	const struct vtop_queue_row *q;
+	struct vtop_view v;
+
+	(void)state;
+	two_samples(&older, &newer);
+	o = &older.snap.queues[0];
+	n = &newer.snap.queues[0];
+	/* Before the interval: 100 pages all mapped; in it 60 mapped, 20 copied. */
+	o->stats.zc_maps = 10;
+	o->stats.zc_mapped_pages = 100;
+	n->stats.zc_maps = 25;
+	n->stats.zc_mapped_pages = 160;
+	n->stats.zc_copied_pages = 20;
+	o->stats.zc_fallbacks = 1;
+	n->stats.zc_fallbacks = 4;
+	o->stats.zc_complete_hist[3] = 7;
+	n->stats.zc_complete_hist[3] = 7;
+	n->stats.zc_complete_hist[16] = 10;	/* [65536, 131071] */
+	n->stats.zc_complete_sum_ns = 10 * 70000;
+	assert_int_equal(vtop_view_build(&v, &older.snap, &newer.snap, &opts), 0);
+	q = &v.queues[0];
+	assert_int_equal(q->zc_maps, 15);
+	assert_int_equal(q->zc_mapped_pages, 60);
+	assert_int_equal(q->zc_copied_pages, 20);
+	assert_int_equal(q->zc_fallbacks, 3);
+	assert_true(q->zc_pct == 75.0);
+	assert_int_equal(q->zc_complete.count, 10);
+	assert_int_equal(q->zc_complete.p50_ns, 65536 + 65535 / 2);
+	assert_int_equal(q->zc_complete.avg_ns, 70000);
+	vtop_view_free(&v);
+
+	/* No zero-copy traffic: no share (not 0 %). */
+	assert_true(vtop_zc_pct(0, 0) < 0);
+	assert_true(vtop_zc_pct(0, 5) == 0.0);
+	assert_true(vtop_zc_pct(3, 1) == 75.0);
+}
+
 static void device_messages(void **state)
 {
 	struct fixture older, newer;
@@ -549,6 +590,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rates_over_the_interval),
 		cmocka_unit_test(percentiles_from_the_delta),
+		cmocka_unit_test(zero_copy_share_and_latency),
 		cmocka_unit_test(device_messages),
 		cmocka_unit_test(new_device_counts_from_zero),
 		cmocka_unit_test(restarted_counters_count_from_zero),

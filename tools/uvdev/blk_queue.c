@@ -8,6 +8,7 @@
 #include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "blk_queue.h"
@@ -40,7 +41,14 @@ struct blk_queue {
 	struct uvdev_vq_used used[BLK_BATCH];
 	uint8_t status_byte;
 	uint8_t *arena;
+	struct uvdev_zc_seg segs[UVDEV_ZC_MAX_SEGS];
+	struct iovec iov[UVDEV_ZC_MAX_SEGS];
+	struct blk_zc_stats zc;
+	unsigned int maps_unreaped;	/* maps since this queue last reaped */
 };
+
+/* Reap completions after this many maps (and whenever the window is full). */
+#define BLK_ZC_REAP_EVERY	8
 
 static const uint8_t zeroes[64 * 1024];
 
@@ -135,6 +143,42 @@ static int zero_range(int fd, uint64_t off, uint64_t len, bool unmap)
 	/* Allocate it again; if that fails, it still reads as zeroes. */
 	if (!unmap)
 		(void)fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len);
+	return 0;
+}
+
+/*
+ * Read or write all of @iov at @off. A read past the end of a file that
+ * shrank under us gives zeroes. @iov is consumed.
+ */
+static int rw_iov_full(int fd, struct iovec *iov, int cnt, uint64_t off, bool write)
+{
+	while (cnt) {
+		ssize_t n = write ? pwritev(fd, iov, cnt, (off_t)off) :
+				    preadv(fd, iov, cnt, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0) {
+			if (write)
+				return -EIO;
+			for (; cnt; iov++, cnt--)
+				memset(iov->iov_base, 0, iov->iov_len);
+			return 0;
+		}
+		off += (uint64_t)n;
+		while (cnt && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt) {
+			iov->iov_base = (uint8_t *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
+	}
 	return 0;
 }
 
@@ -435,6 +479,94 @@ static int serve_slots(struct uvdev_queue *q, struct blk_queue *bq, int n)
 	}
 }
 
+static void zc_reap(struct uvdev_queue *q, struct blk_queue *bq);
+
+/*
+ * Serve the read or write of slot @i through the window, if it is large
+ * enough and the kernel maps it: the slot is then left with only its
+ * status byte to send. Returns a negative errno if the device or queue is
+ * gone, else 0 (served, or left for XFER).
+ */
+static int zc_serve(struct uvdev_queue *q, struct blk_queue *bq, int i)
+{
+	const struct blk_disk *disk = bq->disk;
+	struct blk_slot *s = &bq->slots[i];
+	bool write = s->req.op == BLK_OP_WRITE;
+	uint32_t len = write ? s->req.out_len : s->req.in_len;
+	uint32_t max_segs = bq->elems[i].nsegs;
+	struct uvdev_zc_map res;
+	int ret, tries;
+	uint32_t k;
+
+	if (s->req.op != BLK_OP_READ && !write)
+		return 0;
+	if (!disk->zc_min || len < disk->zc_min) {
+		bq->zc.xfer_requests++;
+		return 0;
+	}
+	/* The chain's descriptors bound its segments. */
+	if (max_segs > UVDEV_ZC_MAX_SEGS)
+		max_segs = UVDEV_ZC_MAX_SEGS;
+	for (tries = 0; tries < 2; tries++) {
+		ret = uvdev_zc_map(q->svc->dev_fd, q->index, bq->elems[i].head,
+				   write ? BLK_HDR_SIZE : 0, write ? len : 0,
+				   0, write ? 0 : len, bq->segs, max_segs, &res);
+		if (ret != -ENOBUFS)
+			break;
+		/* Counted as the kernel counts it: every page copied. */
+		bq->zc.refused++;
+		bq->zc.copied_pages += (len + 4095) / 4096;
+		/* The window is full: free what completed, try once more. */
+		zc_reap(q, bq);
+	}
+	if (ret == -ENODEV || ret == -EIO || ret == -ESHUTDOWN)
+		return ret;
+	if (ret) {
+		/* Window still full (or the chain too fragmented): copy it. */
+		if (ret != -ENOBUFS) {
+			backend_debug(disk->backend, "queue %u: zero-copy map of chain %u failed: %s",
+				      q->index, bq->elems[i].head, strerror(-ret));
+		}
+		bq->zc.xfer_requests++;
+		return 0;
+	}
+	bq->zc.maps++;
+	bq->maps_unreaped++;
+	bq->zc.mapped_pages += res.mapped_pages;
+	bq->zc.copied_pages += res.copied_pages;
+	for (k = 0; k < res.nsegs; k++) {
+		bq->iov[k].iov_base = disk->window + bq->segs[k].offset;
+		bq->iov[k].iov_len = bq->segs[k].len;
+	}
+	ret = rw_iov_full(disk->fd, bq->iov, (int)res.nsegs, s->req.offset, write);
+	if (ret == -EFAULT) {
+		/* The window, not the file: the request fails, the disk is fine. */
+		backend_debug(disk->backend, "I/O into the window failed: %s", strerror(-ret));
+		slot_fail(s, VIRTIO_BLK_S_IOERR);
+	} else if (ret) {
+		slot_fail(s, file_failed(disk, ret));
+	} else {
+		s->req.op = BLK_OP_NONE;
+		s->req.status = VIRTIO_BLK_S_OK;
+	}
+	/* The data is in place: only the status byte is left to send. */
+	s->req.out_len = 0;
+	s->req.in_len = 0;
+	return 0;
+}
+
+/* Reap the window's completions, freeing its pages for the next maps. */
+static void zc_reap(struct uvdev_queue *q, struct blk_queue *bq)
+{
+	struct uvdev_zc_completion recs[32];
+
+	if (!bq->disk->window)
+		return;
+	bq->maps_unreaped = 0;
+	while (uvdev_zc_reap(q->svc->dev_fd, recs, 32) == 32)
+		;
+}
+
 int blk_serve_batch(struct uvdev_queue *q)
 {
 	struct blk_queue *bq = q->priv;
@@ -456,6 +588,11 @@ int blk_serve_batch(struct uvdev_queue *q)
 				      "queue %u: chain %u (type %u, %u out, %u in bytes) refused with status %u",
 				      q->index, e->head, le32toh(bq->hdrs[i].type),
 				      e->out_bytes, e->in_bytes, s->req.status);
+		if (bq->disk->window) {
+			ret = zc_serve(q, bq, i);
+			if (ret)
+				return ret;
+		}
 	}
 	ret = serve_slots(q, bq, n);
 	if (ret)
@@ -470,6 +607,8 @@ int blk_serve_batch(struct uvdev_queue *q)
 	if (ret > 0)
 		backend_debug(bq->disk->backend, "queue %u: the kernel refused %d completions",
 			      q->index, ret);
+	if (bq->maps_unreaped >= BLK_ZC_REAP_EVERY)
+		zc_reap(q, bq);
 	return n;
 }
 
@@ -486,6 +625,17 @@ struct blk_queue *blk_queue_alloc(const struct blk_disk *disk)
 		return NULL;
 	}
 	return bq;
+}
+
+void blk_queue_zc_stats(const struct blk_queue *bq, struct blk_zc_stats *sum)
+{
+	if (!bq)
+		return;
+	sum->maps += bq->zc.maps;
+	sum->mapped_pages += bq->zc.mapped_pages;
+	sum->copied_pages += bq->zc.copied_pages;
+	sum->refused += bq->zc.refused;
+	sum->xfer_requests += bq->zc.xfer_requests;
 }
 
 void blk_queue_free(struct blk_queue *bq)

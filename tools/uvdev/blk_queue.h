@@ -21,6 +21,19 @@
 #define BLK_KEY_RELOADED	1	/* a SIGHUP reload was applied */
 #define BLK_KEY_RESET		2	/* the file failed: NEEDS_RESET was raised */
 #define BLK_NOTIF_MAX		2
+/*
+ * Zero copy: reads and writes of at least zc_min data bytes are mapped
+ * into the device's window (UVDEV_IOC_ZC_MAP) and the file I/O goes
+ * straight to the request's pages; smaller ones, and any the kernel
+ * refuses (window full), go through the arena with VQ_XFER.
+ */
+struct blk_zc_stats {
+	uint64_t maps;		/* requests served through the window */
+	uint64_t mapped_pages;	/* window pages that were the request's own */
+	uint64_t copied_pages;	/* bounced by the kernel, or refused */
+	uint64_t refused;	/* maps refused: window full */
+	uint64_t xfer_requests;	/* reads and writes served by XFER */
+};
 
 /* The disk, shared read-only by the queue threads. */
 struct blk_disk {
@@ -31,6 +44,8 @@ struct blk_disk {
 	struct blk_limits limits;	/* capacity may change on SIGHUP */
 	char serial[VIRTIO_BLK_ID_BYTES];
 	atomic_bool *failed;		/* see blk_disk_failed() */
+	uint8_t *window;		/* the zero-copy window, or NULL */
+	uint32_t zc_min;		/* data bytes from which to map; 0: never */
 };
 
 struct blk_queue;
@@ -45,6 +60,8 @@ void blk_disk_failed(const struct blk_disk *disk, const char *what, int err);
 /* A queue's state, with its data arena; NULL when out of memory. */
 struct blk_queue *blk_queue_alloc(const struct blk_disk *disk);
 void blk_queue_free(struct blk_queue *bq);
+/* Add @bq's zero-copy counters to @sum. */
+void blk_queue_zc_stats(const struct blk_queue *bq, struct blk_zc_stats *sum);
 
 /*
  * The serve_batch of struct uvdev_service_ops; q->priv is a struct

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "libuvdev.h"
@@ -71,6 +72,7 @@ int uvdev_create_device(const struct uvdev_params *p)
 	req.config = (uintptr_t)p->config;
 	req.flags = p->flags;
 	req.notif_max = p->notif_max;
+	req.zc_window_pages = p->zc_window_pages;
 	ret = control_ioctl(UVDEV_IOC_CREATE, &req);
 	return ret ? ret : (int)req.dev_id;
 }
@@ -372,4 +374,58 @@ int uvdev_notify(int fd, const uint32_t *values, uint32_t count,
 	};
 
 	return dev_ioctl(fd, UVDEV_IOC_NOTIFY, &req);
+}
+
+int uvdev_zc_window(int fd, uint32_t pages, void **window)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *addr;
+
+	if (page <= 0 || pages == 0)
+		return -EINVAL;
+	addr = mmap(NULL, (size_t)pages * (size_t)page, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, fd, 0);
+	if (addr == MAP_FAILED)
+		return -errno;
+	*window = addr;
+	return 0;
+}
+
+void uvdev_zc_window_unmap(void *window, uint32_t pages)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (window && page > 0)
+		munmap(window, (size_t)pages * (size_t)page);
+}
+
+int uvdev_zc_map(int fd, uint32_t queue, uint32_t head, uint32_t out_offset,
+		 uint32_t out_len, uint32_t in_offset, uint32_t in_len,
+		 struct uvdev_zc_seg *segs, uint32_t max_segs,
+		 struct uvdev_zc_map *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->queue = queue;
+	res->head = head;
+	res->out_offset = out_offset;
+	res->out_len = out_len;
+	res->in_offset = in_offset;
+	res->in_len = in_len;
+	res->max_segs = max_segs;
+	res->segs = (uintptr_t)segs;
+	return dev_ioctl(fd, UVDEV_IOC_ZC_MAP, res);
+}
+
+int uvdev_zc_reap(int fd, struct uvdev_zc_completion *recs, uint32_t max)
+{
+	struct uvdev_zc_reap req = { .max = max, .recs = (uintptr_t)recs };
+	int ret = ioctl(fd, UVDEV_IOC_ZC_REAP, &req);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int uvdev_zc_info(int fd, struct uvdev_zc_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return dev_ioctl(fd, UVDEV_IOC_ZC_INFO, info);
 }

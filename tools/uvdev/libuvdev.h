@@ -28,6 +28,7 @@ struct uvdev_params {
 	uint32_t config_size;
 	uint32_t flags;		/* UVDEV_CREATE_F_* */
 	uint32_t notif_max;	/* largest notification key, 0..UVDEV_NOTIF_MAX_KEY */
+	uint32_t zc_window_pages;	/* zero-copy window; 0: none */
 };
 
 /* ---- control device (CAP_SYS_ADMIN) -------------------------------------- */
@@ -138,5 +139,41 @@ int uvdev_set_config(int fd, uint32_t offset, const void *data, uint32_t len,
  */
 int uvdev_notify(int fd, const uint32_t *values, uint32_t count,
 		 uint32_t events);
+/* ---- zero copy (see UVDEV_IOC_ZC_MAP in uapi/uvdev.h) ------------------- */
+
+/*
+ * Map the device's zero-copy window of @pages pages (shared, read-write)
+ * and store its address in @window. Returns 0.
+ */
+int uvdev_zc_window(int fd, uint32_t pages, void **window);
+/* Unmap a window uvdev_zc_window() mapped. */
+void uvdev_zc_window_unmap(void *window, uint32_t pages);
+
+/*
+ * Map @out_len out-bytes from @out_offset and @in_len in-bytes from
+ * @in_offset of the popped chain @head of @queue into the window; up to
+ * @max_segs segments land in @segs. On success fills @res (id, nsegs,
+ * mapped and copied pages) and returns 0; -ENOBUFS when the window is full
+ * (serve the chain with XFER, reap completions).
+ */
+int uvdev_zc_map(int fd, uint32_t queue, uint32_t head, uint32_t out_offset,
+		 uint32_t out_len, uint32_t in_offset, uint32_t in_len,
+		 struct uvdev_zc_seg *segs, uint32_t max_segs,
+		 struct uvdev_zc_map *res);
+
+/*
+ * Reap up to @max (1..UVDEV_MAX_BATCH) completions into @recs; returns how
+ * many, or -EAGAIN when none is pending. Never blocks.
+ */
+int uvdev_zc_reap(int fd, struct uvdev_zc_completion *recs, uint32_t max);
+
+/* The window's state and counters. */
+int uvdev_zc_info(int fd, struct uvdev_zc_info *info);
+
+/* Ids in the completion @c: hi - lo + 1, modulo 2^32 (it may wrap). */
+static inline uint64_t uvdev_zc_ids(const struct uvdev_zc_completion *c)
+{
+	return (uint64_t)(uint32_t)(c->hi - c->lo) + 1;
+}
 
 #endif /* LIBUVDEV_H */

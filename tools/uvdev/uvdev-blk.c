@@ -33,6 +33,14 @@
 #define BLK_DISCARD_ALIGN	8		/* sectors: a 4 KiB fs block */
 #define BLK_DEFAULT_QUEUE_SIZE	256
 #define BLK_MAX_SIZE		((uint64_t)INT64_MAX & ~(uint64_t)(BLK_SECTOR_SIZE - 1))
+#define BLK_ZC_MIN_DEFAULT	(64u << 10)	/* auto: map requests from 64 KiB */
+#define BLK_ZC_WINDOW_PER_QUEUE	4096u		/* pages: 16 MiB per queue */
+
+enum blk_zc_mode {
+	BLK_ZC_AUTO,		/* map requests of --zero-copy-min bytes or more */
+	BLK_ZC_ALWAYS,		/* map every read and write */
+	BLK_ZC_NEVER,		/* XFER only; the device has no window */
+};
 
 struct blk_options {
 	const char *name;
@@ -45,6 +53,8 @@ struct blk_options {
 	uint32_t queues;
 	uint32_t queue_size;
 	uint32_t timeout_ms;
+	enum blk_zc_mode zc_mode;
+	uint32_t zc_min;
 };
 
 static int blk_on_message(struct uvdev_service *svc, const struct uvdev_msg *msg)
@@ -178,7 +188,8 @@ static void usage(FILE *out)
 		"\n"
 		"SYNOPSIS\n"
 		"    uvdev-blk [--size BYTES] [--read-only] [--queues N] [--queue-size N]\n"
-		"              [--timeout-ms MS] [--attach] [-v] NAME FILE\n"
+		"              [--timeout-ms MS] [--zero-copy auto|always|never]\n"
+		"              [--zero-copy-min BYTES] [--attach] [-v] NAME FILE\n"
 		"    uvdev-blk --help\n"
 		"\n"
 		"DESCRIPTION\n"
@@ -224,6 +235,18 @@ static void usage(FILE *out)
 		"        How long the kernel waits for the answer to a control message\n"
 		"        before it marks the device broken; 0 (default) takes the module's\n"
 		"        msg_timeout_ms.\n"
+		"    --zero-copy auto|always|never\n"
+		"        How request data moves. auto (default): reads and writes of\n"
+		"        --zero-copy-min bytes or more are mapped into the device's zero-copy\n"
+		"        window and FILE is read or written straight into the request's\n"
+		"        pages (one copy, the page cache's); smaller ones are copied\n"
+		"        through a buffer with UVDEV_IOC_VQ_XFER (two copies, but no\n"
+		"        mapping cost). always: map every read and write. never: XFER only,\n"
+		"        the device gets no window. When the window is full a request is\n"
+		"        copied instead. With --attach, a device created without a window\n"
+		"        is served with XFER.\n"
+		"    --zero-copy-min BYTES\n"
+		"        The smallest request auto maps (default 64K; K and M multiply).\n"
 		"    --attach\n"
 		"        Serve the existing device NAME instead of creating it, e.g. after\n"
 		"        the previous backend was killed: the requests it left unanswered\n"
@@ -238,6 +261,9 @@ static void usage(FILE *out)
 		"\n"
 		"    Once the device serves, one line goes to stderr:\n"
 		"        uvdev-blk: NAME: serving FILE (N sectors, Q queues)\n"
+		"    and at exit, unless --zero-copy never, the data path's counts:\n"
+		"        uvdev-blk: NAME: zero copy: M maps, P pages mapped, C pages copied\n"
+		"        (R refused), X requests by XFER\n"
 		"\n"
 		"EXIT STATUS\n"
 		"    0   the device was destroyed (SIGTERM, SIGINT, or by another process)\n"
@@ -302,6 +328,8 @@ static int parse_options(int argc, char **argv, struct blk_options *opt)
 		{ "queue-size", required_argument, NULL, 'Q' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "attach", no_argument, NULL, 'a' },
+		{ "zero-copy", required_argument, NULL, 'z' },
+		{ "zero-copy-min", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -312,6 +340,8 @@ static int parse_options(int argc, char **argv, struct blk_options *opt)
 	memset(opt, 0, sizeof(*opt));
 	opt->queues = 1;
 	opt->queue_size = BLK_DEFAULT_QUEUE_SIZE;
+	opt->zc_mode = BLK_ZC_AUTO;
+	opt->zc_min = BLK_ZC_MIN_DEFAULT;
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -339,6 +369,21 @@ static int parse_options(int argc, char **argv, struct blk_options *opt)
 			break;
 		case 'a':
 			opt->attach = true;
+			break;
+		case 'z':
+			if (!strcmp(optarg, "auto"))
+				opt->zc_mode = BLK_ZC_AUTO;
+			else if (!strcmp(optarg, "always"))
+				opt->zc_mode = BLK_ZC_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				opt->zc_mode = BLK_ZC_NEVER;
+			else
+				return usage_error("--zero-copy %s: give auto, always or never", optarg);
+			break;
+		case 'm':
+			if (parse_size(optarg, &v) || v > UINT32_MAX)
+				return usage_error("--zero-copy-min %s: give 1 byte..4G", optarg);
+			opt->zc_min = (uint32_t)v;
 			break;
 		case 'v':
 			opt->verbose = true;
@@ -414,6 +459,49 @@ static void blk_reload(struct backend *b, void *arg)
 
 /* ---- main -------------------------------------------------------------------- */
 
+static uint32_t zc_window_pages(uint32_t queues)
+{
+	uint64_t pages = (uint64_t)queues * BLK_ZC_WINDOW_PER_QUEUE;
+
+	return pages < UVDEV_ZC_MAX_WINDOW_PAGES ? (uint32_t)pages :
+						   UVDEV_ZC_MAX_WINDOW_PAGES;
+}
+
+/*
+ * Map the device's window (with --attach, whatever size it was created
+ * with) and set what the queues map. Returns 0 or -1.
+ */
+static int open_window(const struct backend *b, const struct blk_options *opt,
+		       struct blk_disk *disk, uint32_t *pages)
+{
+	struct uvdev_zc_info info;
+	void *window;
+	int ret;
+
+	ret = uvdev_zc_info(b->dev_fd, &info);
+	if (ret == -EOPNOTSUPP && opt->attach) {
+		backend_error(b, "the device has no zero-copy window (created with --zero-copy never): serving with XFER");
+		return 0;
+	}
+	if (ret) {
+		backend_error(b, "cannot query the zero-copy window: %s (a uvdev module without zero copy? use --zero-copy never)",
+			      strerror(-ret));
+		return -1;
+	}
+	ret = uvdev_zc_window(b->dev_fd, info.window_pages, &window);
+	if (ret) {
+		backend_error(b, "cannot map the zero-copy window of %u pages: %s (use --zero-copy never)",
+			      info.window_pages, strerror(-ret));
+		return -1;
+	}
+	disk->window = window;
+	*pages = info.window_pages;
+	disk->zc_min = opt->zc_mode == BLK_ZC_ALWAYS ? 1 : opt->zc_min;
+	if (!disk->zc_min)
+		disk->zc_min = 1;
+	return 0;
+}
+
 /* With --attach the device, not the options, says what the driver was told. */
 static void adopt_device(const struct backend *b, const struct blk_options *opt,
 			 struct blk_disk *disk, uint32_t *queues, uint32_t *queue_size)
@@ -437,7 +525,7 @@ int main(int argc, char **argv)
 	struct blk_options opt;
 	struct uvdev_service svc;
 	bool svc_ready = false, serving = false;
-	uint32_t nqueues, queue_size, i;
+	uint32_t nqueues, queue_size, i, window_pages = 0;
 	struct backend b;
 	int status, ret;
 
@@ -468,6 +556,8 @@ int main(int argc, char **argv)
 		.config = &config,
 		.config_size = sizeof(config),
 		.notif_max = BLK_NOTIF_MAX,
+		.zc_window_pages = opt.zc_mode == BLK_ZC_NEVER ? 0 :
+				   zc_window_pages(nqueues),
 	};
 	if (backend_open_device(&b, &params, VIRTIO_ID_BLOCK))
 		goto cleanup;
@@ -478,6 +568,9 @@ int main(int argc, char **argv)
 		adopt_device(&b, &opt, &disk, &nqueues, &queue_size);
 		blk_config(&config, &disk.limits, nqueues, queue_size);
 	}
+	if (opt.zc_mode != BLK_ZC_NEVER &&
+	    open_window(&b, &opt, &disk, &window_pages))
+		goto cleanup;
 
 	for (i = 0; i < nqueues; i++) {
 		queues[i] = blk_queue_alloc(&disk);
@@ -510,6 +603,17 @@ int main(int argc, char **argv)
 		opt.name, opt.path, disk.limits.capacity, nqueues);
 
 	status = backend_wait(&b, &svc);
+	if (opt.zc_mode != BLK_ZC_NEVER) {
+		struct blk_zc_stats zs = { 0 };
+
+		uvdev_service_stop(&svc);
+		for (i = 0; i < nqueues; i++)
+			blk_queue_zc_stats(queues[i], &zs);
+		fprintf(stderr, PROG ": %s: zero copy: %" PRIu64 " maps, %" PRIu64
+			" pages mapped, %" PRIu64 " pages copied (%" PRIu64
+			" refused), %" PRIu64 " requests by XFER\n", opt.name, zs.maps,
+			zs.mapped_pages, zs.copied_pages, zs.refused, zs.xfer_requests);
+	}
 	if (!opt.read_only && fdatasync(disk.fd)) {
 		backend_error(&b, "syncing %s failed: %s", opt.path, strerror(errno));
 		status = BACKEND_EXIT_ERROR;
@@ -522,6 +626,7 @@ cleanup:
 		backend_abandon(&b);
 	for (i = 0; i < UVDEV_MAX_QUEUES; i++)
 		blk_queue_free(queues[i]);
+	uvdev_zc_window_unmap(disk.window, window_pages);
 	if (disk.fd >= 0)
 		close(disk.fd);
 	backend_fini(&b);

@@ -169,6 +169,12 @@ static void json_queue_totals(struct json *j, const struct vtop_queue_stats *st)
 	json_u64(j, "wait_sum_ns", st->wait_sum_ns);
 	json_u64(j, "service_sum_ns", st->service_sum_ns);
 	json_u64(j, "irq_sum_ns", st->irq_sum_ns);
+	json_u64(j, "zc_maps", st->zc_maps);
+	json_u64(j, "zc_mapped_pages", st->zc_mapped_pages);
+	json_u64(j, "zc_copied_pages", st->zc_copied_pages);
+	json_u64(j, "zc_fallbacks", st->zc_fallbacks);
+	json_u64(j, "zc_completions", st->zc_completions);
+	json_u64(j, "zc_complete_sum_ns", st->zc_complete_sum_ns);
 	json_close(j, '}');
 }
 
@@ -198,8 +204,11 @@ static void json_queue(struct json *j, const struct vtop_queue_row *q)
 	json_pct(j, "service_p99_ns", &q->service, q->service.p99_ns);
 	json_pct(j, "irq_p50_ns", &q->irq, q->irq.p50_ns);
 	json_pct(j, "irq_p99_ns", &q->irq, q->irq.p99_ns);
-	json_null(j, "zero_copy_pct");
+	json_fixed_or_null(j, "zero_copy_pct", q->zc_pct);
 	json_queue_totals(j, &q->cur.stats);
+	json_u64(j, "zc_fallbacks", q->zc_fallbacks);
+	json_pct(j, "zc_complete_p50_ns", &q->zc_complete, q->zc_complete.p50_ns);
+	json_pct(j, "zc_complete_p99_ns", &q->zc_complete, q->zc_complete.p99_ns);
 	json_close(j, '}');
 }
 
@@ -414,7 +423,9 @@ static const char *const csv_columns[] = {
 	"inflight", "oldest_inflight_ms", "wait_p50_ns", "wait_p99_ns",
 	"service_p50_ns", "service_p99_ns", "irq_p50_ns", "irq_p99_ns",
 	"zero_copy_pct", "kicks_total", "pops_total", "pushes_total",
-	"irqs_injected_total", "irqs_delivered_total",
+	"irqs_injected_total", "irqs_delivered_total", "zc_fallbacks",
+	"zc_complete_p50_ns", "zc_complete_p99_ns", "zc_mapped_pages_total",
+	"zc_copied_pages_total",
 	/* The queue's device: its notifications. */
 	"notif_posts_per_s", "notif_deliver_p50_ns", "notif_deliver_p99_ns",
 	"notif_waiters", "notif_longest_wait_ms", "notif_posts_total",
@@ -483,11 +494,18 @@ static void csv_row(FILE *out, const struct vtop_view *v, const struct vtop_dev_
 	csv_pct(out, &q->service, q->service.p99_ns);
 	csv_pct(out, &q->irq, q->irq.p50_ns);
 	csv_pct(out, &q->irq, q->irq.p99_ns);
-	/* zero_copy_pct: not measured yet. */
-	fputc(',', out);
+	if (q->zc_pct >= 0)
+		fprintf(out, ",%.3f", q->zc_pct);
+	else
+		fputc(',', out);
 	fprintf(out, ",%" PRIu64 ",%llu,%llu,%llu,%" PRIu64, sum_kicks(st),
 		(unsigned long long)st->pops, (unsigned long long)st->pushes,
 		(unsigned long long)st->irq_injects, sum_delivers(st));
+	fprintf(out, ",%" PRIu64, q->zc_fallbacks);
+	csv_pct(out, &q->zc_complete, q->zc_complete.p50_ns);
+	csv_pct(out, &q->zc_complete, q->zc_complete.p99_ns);
+	fprintf(out, ",%llu,%llu", (unsigned long long)st->zc_mapped_pages,
+		(unsigned long long)st->zc_copied_pages);
 	fprintf(out, ",%.3f", d->notif_posts_ps);
 	csv_pct(out, &d->notif_deliver, d->notif_deliver.p50_ns);
 	csv_pct(out, &d->notif_deliver, d->notif_deliver.p99_ns);

@@ -439,6 +439,48 @@ static uint64_t q_pending(const struct vtop_queue_row *q)
 	return q->cur.k.pending;
 }
 
+static uint64_t q_zc_mapped(const struct vtop_queue_row *q)
+{
+	return q->cur.stats.zc_mapped_pages;
+}
+
+static uint64_t q_zc_copied(const struct vtop_queue_row *q)
+{
+	return q->cur.stats.zc_copied_pages;
+}
+
+static uint64_t q_zc_fallbacks(const struct vtop_queue_row *q)
+{
+	return q->cur.stats.zc_fallbacks;
+}
+
+static uint64_t q_zc_maps(const struct vtop_queue_row *q)
+{
+	return q->cur.stats.zc_maps;
+}
+
+static void queue_zc_metrics(FILE *out, const struct vtop_view *v)
+{
+	size_t i;
+
+	queue_family(out, v, "uvdev_queue_zc_maps_total", "counter",
+		     "Zero-copy map requests of the backend, refused ones included.", q_zc_maps);
+	queue_family(out, v, "uvdev_queue_zc_mapped_pages_total", "counter",
+		     "Window pages that showed a chain's own pages (zero copy).", q_zc_mapped);
+	queue_family(out, v, "uvdev_queue_zc_copied_pages_total", "counter",
+		     "Window pages bounced by the kernel, or asked for by refused maps.",
+		     q_zc_copied);
+	queue_family(out, v, "uvdev_queue_zc_fallbacks_total", "counter",
+		     "Zero-copy maps refused (window full) or with a page bounced.",
+		     q_zc_fallbacks);
+	family(out, "uvdev_queue_zc_complete_seconds", "histogram",
+	       "Time from the first push of a zero-copy completion to its reap.");
+	for (i = 0; i < v->nqueues; i++)
+		histogram(out, "uvdev_queue_zc_complete_seconds", &v->devs[v->queues[i].dev_row],
+			  &v->queues[i], NULL, v->queues[i].cur.stats.zc_complete_hist,
+			  v->queues[i].cur.stats.zc_complete_sum_ns);
+}
+
 static void queue_histograms(FILE *out, const struct vtop_view *v)
 {
 	size_t i;
@@ -538,6 +580,7 @@ static void queue_metrics(FILE *out, const struct vtop_view *v)
 			value_u64(out, v->queues[i].state == s);
 		}
 	}
+	queue_zc_metrics(out, v);
 }
 
 int vtop_prom_render(FILE *out, const struct vtop_view *v, const char *mode)

@@ -81,7 +81,7 @@ static const char *const help_lines[] = {
 	"",
 	"Columns: KICK/s, IRQ/s (injected), INFL chains in flight, OLDEST its age,",
 	"WAIT kick->pop, SVC pop->push, IRQ inject->deliver: p50/p99 of the interval.",
-	"ZC% zero-copy share (not measured yet). A device row shows its control",
+	"ZC% zero-copy share of the pages mapped. A device row shows its control",
 	"messages: rate, p99, in flight, timeouts, virtio status; and its",
 	"notifications: posts/s, delivery p50/99, waiters now / the longest wait.",
 	"",
@@ -467,6 +467,18 @@ static void draw_drill_queue(struct vtop_screen *s, const struct vtop_queue_row 
 		 vtop_state_name(q->state), q->cur.k.size, q->cur.k.inflight,
 		 s->cumulative ? "since reset" : "this interval");
 	put_line(0, line, A_BOLD);
+	if (q->zc_maps) {
+		char p50[16], p99[16];
+
+		vtop_fmt_duration(q->zc_complete.p50_ns, p50, sizeof(p50));
+		vtop_fmt_duration(q->zc_complete.p99_ns, p99, sizeof(p99));
+		snprintf(line, sizeof(line),
+			 "zero copy: %llu maps, %.0f%% of pages mapped, %llu fallbacks, completion p50 %s p99 %s",
+			 (unsigned long long)q->zc_maps, q->zc_pct,
+			 (unsigned long long)q->zc_fallbacks,
+			 q->zc_complete.count ? p50 : "-", q->zc_complete.count ? p99 : "-");
+		put_line(1, line, 0);
+	}
 	y = draw_histogram(y, per, "wait (kick to pop)", &q->wait, q->wait_hist);
 	y = draw_histogram(y + 1, per, "service (pop to push)", &q->service, q->service_hist);
 	draw_histogram(y + 1, per, "IRQ (inject to deliver)", &q->irq, q->irq_hist);

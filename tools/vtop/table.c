@@ -324,8 +324,11 @@ int vtop_table_queue(const struct vtop_table *t, const struct vtop_dev_row *d,
 		case VTOP_COL_IRQ99:
 			fmt_latency(&q->irq, q->irq.p99_ns, cell, sizeof(cell));
 			break;
-		default:	/* VTOP_COL_ZC: not measured yet */
-			snprintf(cell, sizeof(cell), "-");
+		default:	/* VTOP_COL_ZC */
+			if (q->zc_pct < 0)
+				snprintf(cell, sizeof(cell), "-");
+			else
+				snprintf(cell, sizeof(cell), "%.0f", q->zc_pct);
 			break;
 		}
 		put_cell(&l, c, cell);

@@ -234,6 +234,22 @@ static void fill_queue(struct vtop_queue_row *row, const struct vtop_queue_snap 
 	row->service = latency_of(row->service_hist, service_sum);
 	row->irq = latency_of(row->irq_hist, irq_sum);
 	row->visible = true;
+
+	row->zc_maps = delta(now->zc_maps, old->zc_maps);
+	row->zc_mapped_pages = delta(now->zc_mapped_pages, old->zc_mapped_pages);
+	row->zc_copied_pages = delta(now->zc_copied_pages, old->zc_copied_pages);
+	row->zc_fallbacks = delta(now->zc_fallbacks, old->zc_fallbacks);
+	hist_delta(row->zc_complete_hist, now->zc_complete_hist, old->zc_complete_hist);
+	row->zc_pct = vtop_zc_pct(row->zc_mapped_pages, row->zc_copied_pages);
+	row->zc_complete = latency_of(row->zc_complete_hist,
+				      delta(now->zc_complete_sum_ns, old->zc_complete_sum_ns));
+}
+
+double vtop_zc_pct(uint64_t mapped, uint64_t copied)
+{
+	if (!mapped && !copied)
+		return -1;
+	return 100.0 * (double)mapped / (double)(mapped + copied);
 }
 
 static uint64_t notif_total(const struct vtop_notif_stats *n)

@@ -57,6 +57,16 @@ struct vtop_queue_row {
 	double pending_ms;		/* since the oldest pending chain's kick; < 0: none */
 	enum vtop_state state;
 	bool visible;			/* passes the filter */
+
+	/* Zero copy: deltas over the interval. */
+	uint64_t zc_maps;
+	uint64_t zc_mapped_pages;
+	uint64_t zc_copied_pages;	/* bounced, or in refused maps */
+	uint64_t zc_fallbacks;		/* maps refused or with a page bounced */
+	uint64_t zc_complete_hist[VTOP_HIST_SLOTS];
+	/* Mapped share of the pages asked for, in %; < 0: no map in the interval. */
+	double zc_pct;
+	struct vtop_latency zc_complete;	/* first push -> reap */
 };
 
 struct vtop_dev_row {
@@ -155,5 +165,11 @@ bool vtop_dev_has_notif(const struct vtop_dev_row *d);
 const struct vtop_dev_row *vtop_view_dev(const struct vtop_view *v, uint32_t dev);
 const struct vtop_queue_row *vtop_view_queue(const struct vtop_view *v,
 					     uint32_t dev, uint32_t queue);
+
+/*
+ * The zero-copy share of @mapped and @copied window pages, in %; -1 when
+ * both are 0 (no zero-copy traffic).
+ */
+double vtop_zc_pct(uint64_t mapped, uint64_t copied);
 
 #endif /* VTOP_VIEW_H */

@@ -50,6 +50,9 @@
  * @notif_max: the largest notification key, 0..UVDEV_NOTIF_MAX_KEY: keys
  *	1..@notif_max can be posted (UVDEV_IOC_NOTIFY) and waited for
  *	(UVDEV_IOC_NOTIF_WAIT); 0 allows only the bottom-half value.
+ * @zc_window_pages: size in pages of the device's zero-copy window (see
+ *	UVDEV_IOC_ZC_MAP), 0..UVDEV_ZC_MAX_WINDOW_PAGES; 0 turns zero copy
+ *	off for the device.
  * @reserved: must be zero.
  *
  * Errors: EINVAL a field out of range, EEXIST the name is taken (also while
@@ -71,8 +74,12 @@ struct uvdev_create {
 	__u32 dev_id;
 	__u32 flags;
 	__u32 notif_max;
-	__u32 reserved[5];
+	__u32 zc_window_pages;
+	__u32 reserved[4];
 };
+
+/* The largest zero-copy window: 256 MiB of 4 KiB pages. */
+#define UVDEV_ZC_MAX_WINDOW_PAGES	65536
 
 /*
  * Some drivers wait for the device by spinning on a CPU with interrupts or
@@ -494,5 +501,119 @@ struct uvdev_notify {
 #define UVDEV_IOC_SET_CONFIG	_IOW(UVDEV_IOC_MAGIC, 0x17, struct uvdev_config_update)
 #define UVDEV_IOC_GET_CONFIG	_IOW(UVDEV_IOC_MAGIC, 0x18, struct uvdev_config_update)
 #define UVDEV_IOC_NOTIFY	_IOW(UVDEV_IOC_MAGIC, 0x19, struct uvdev_notify)
+
+/*
+ * Zero copy. A device created with @zc_window_pages has a window: the
+ * backend maps it with mmap(NULL, pages * page size, PROT_READ | PROT_WRITE,
+ * MAP_SHARED, fd, 0) (offset 0, MAP_SHARED, at most the window's size). It
+ * cannot be forked (the child has no window), split, moved or grown, and
+ * get_user_pages() on it fails (it maps page frames, not pages the mm owns),
+ * so no one else takes a reference to what it shows; O_DIRECT I/O into it
+ * fails with EFAULT for the same reason: use buffered I/O.
+ *
+ * UVDEV_IOC_ZC_MAP asks for byte ranges of a popped chain's out-bytes and
+ * in-bytes to appear in the window. Each descriptor's part of a range is one
+ * segment, laid out from the start of its own window pages. A segment whose
+ * address and length are page aligned shows the chain's own pages: out-
+ * segments read-only (a write faults with SIGSEGV), in-segments writable.
+ * Any other segment, and any page the kernel will not map (slab, reserved,
+ * device memory), is bounced: the window shows a zeroed page of the
+ * kernel's, filled with the out-bytes at map time, or copied into the
+ * chain's in-bytes at push time (the bytes below the pushed len only);
+ * such segments carry UVDEV_ZC_SEG_COPIED. Mapping a page partly would show
+ * whatever else lives in it.
+ *
+ * Each map takes the next id, a 32-bit counter that wraps. At push (or when
+ * the chain fails or its queue is reset) the chain's pages are unmapped,
+ * the TLB flushed and their references dropped before the driver sees the
+ * completion: the addresses fault (SIGSEGV) from then on. The window pages
+ * stay reserved until the backend reaps the id's completion with
+ * UVDEV_IOC_ZC_REAP, as MSG_ZEROCOPY returns a buffer: completions are id
+ * ranges lo..hi (hi may have wrapped past 0), a new id joining the last
+ * range when it follows it on the same queue with the same COPIED flag.
+ *
+ * A full window never blocks: UVDEV_IOC_ZC_MAP fails with ENOBUFS and the
+ * chain stays popped, to be served with UVDEV_IOC_VQ_XFER; reaping
+ * completions frees window pages. When the backend's fd is closed, mapped
+ * chains are unmapped and every id is forgotten (no completion for them).
+ */
+#define UVDEV_ZC_MAX_SEGS	1024
+
+struct uvdev_zc_seg {
+	__u64 offset;		/* into the window, page aligned */
+	__u32 len;
+	__u32 flags;		/* UVDEV_ZC_SEG_* */
+};
+
+#define UVDEV_ZC_SEG_IN		_BITUL(0)	/* in-bytes: writable */
+#define UVDEV_ZC_SEG_COPIED	_BITUL(1)	/* bounced, not the chain's pages */
+
+/*
+ * UVDEV_IOC_ZC_MAP - map @out_len out-bytes from @out_offset and @in_len
+ * in-bytes from @in_offset of the popped chain @head into the window.
+ * @segs: user array of @max_segs (1..UVDEV_ZC_MAX_SEGS) struct uvdev_zc_seg;
+ *	out-segments first, each range in chain order.
+ * @id, @nsegs, @mapped_pages, @copied_pages: output.
+ * Errors: EOPNOTSUPP the device has no window, EINVAL both lengths 0 or a
+ * reserved field set, ENOENT chain not popped, EBUSY chain mapped already,
+ * ERANGE a range beyond the chain, E2BIG more segments than @max_segs,
+ * ENOBUFS not enough free window pages (reap completions, or use XFER),
+ * ENOMEM no memory for bounce pages.
+ */
+struct uvdev_zc_map {
+	__u32 queue;
+	__u32 head;
+	__u32 out_offset;
+	__u32 out_len;
+	__u32 in_offset;
+	__u32 in_len;
+	__u32 max_segs;
+	__u32 flags;		/* must be 0 */
+	__u64 segs;
+	__u32 id;		/* out: the chain's zero-copy id */
+	__u32 nsegs;		/* out: segments written to @segs */
+	__u32 mapped_pages;	/* out: window pages showing the chain's pages */
+	__u32 copied_pages;	/* out: window pages bounced */
+	__u32 reserved[2];
+};
+
+#define UVDEV_ZC_COPIED		_BITUL(0)	/* some data was bounced */
+
+struct uvdev_zc_completion {
+	__u32 lo;		/* first id */
+	__u32 hi;		/* last id: hi - lo + 1 ids, modulo 2^32 */
+	__u32 queue;
+	__u32 flags;		/* UVDEV_ZC_COPIED */
+};
+
+/*
+ * UVDEV_IOC_ZC_REAP - take up to @max (1..UVDEV_MAX_BATCH) completions,
+ * oldest first, and free their window pages. Returns how many; never
+ * blocks: EAGAIN when none is pending, EOPNOTSUPP without a window.
+ */
+struct uvdev_zc_reap {
+	__u32 max;
+	__u32 reserved;
+	__u64 recs;		/* user array of struct uvdev_zc_completion */
+};
+
+/* UVDEV_IOC_ZC_INFO - the window's state and counters; all output. */
+struct uvdev_zc_info {
+	__u32 window_pages;
+	__u32 free_pages;	/* not reserved by any id */
+	__u32 mapped_ids;	/* mapped chains not pushed yet */
+	__u32 pending;		/* completions not reaped yet */
+	__u32 next_id;
+	__u32 reserved;
+	__u64 maps;		/* successful UVDEV_IOC_ZC_MAP calls */
+	__u64 mapped_pages;	/* window pages that showed chain pages */
+	__u64 copied_pages;	/* window pages bounced */
+	__u64 refused;		/* maps refused with ENOBUFS */
+	__u64 page_refs;	/* chain pages referenced now */
+};
+
+#define UVDEV_IOC_ZC_MAP	_IOWR(UVDEV_IOC_MAGIC, 0x1A, struct uvdev_zc_map)
+#define UVDEV_IOC_ZC_REAP	_IOW(UVDEV_IOC_MAGIC, 0x1B, struct uvdev_zc_reap)
+#define UVDEV_IOC_ZC_INFO	_IOR(UVDEV_IOC_MAGIC, 0x1C, struct uvdev_zc_info)
 
 #endif /* _UAPI_LINUX_UVDEV_H */

@@ -62,4 +62,11 @@ enum uvdev_trace_wait_result {
 /* Their "slot": config interrupts belong to no queue. */
 #define UVDEV_TRACE_SLOT_NONE		0xffffffffU
 
+/* uvdev_zc_map: how a zero-copy map request ended. */
+enum uvdev_trace_zc_result {
+	UVDEV_TRACE_ZC_MAPPED = 0,	/* mapped (some pages maybe bounced) */
+	UVDEV_TRACE_ZC_WINDOW_FULL = 1,	/* refused: ENOBUFS, the backend copies */
+	UVDEV_TRACE_ZC_RESULTS
+};
+
 #endif /* _UAPI_LINUX_UVDEV_TRACE_H */

@@ -11,13 +11,17 @@
  * blocks in the same order. Under QEMU's -icount shift=0 a guest nanosecond
  * is one guest instruction: ns_per_req is instructions per request.
  *
- * Usage: blk-reqs [--qd N] [--count N] [--warmup N] [--bs BYTES] [--seed N] DEV
+ * With --seq the reads are sequential instead (wrapping at the end).
+ *
+ * Usage: blk-reqs [--qd N] [--count N] [--warmup N] [--bs BYTES] [--seed N]
+ *                 [--seq] DEV
  * Exit status: 0 done, 1 an I/O or system error, 2 usage error.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +43,8 @@ struct load {
 	uint32_t bs;
 	uint64_t blocks;		/* device size in units of bs */
 	uint64_t rng;
+	bool seq;			/* sequential offsets, not random */
+	uint64_t next;			/* the next block when sequential */
 	char *bufs;			/* qd buffers of bs bytes, aligned */
 	struct iocb iocbs[QD_MAX];
 };
@@ -46,13 +52,15 @@ struct load {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: blk-reqs [--qd N] [--count N] [--warmup N] [--bs BYTES] [--seed N] DEV\n"
+		"Usage: blk-reqs [--qd N] [--count N] [--warmup N] [--bs BYTES] [--seed N]\n"
+		"                [--seq] DEV\n"
 		"\n"
 		"Read COUNT random blocks of BS bytes (default 4096) from the block device\n"
 		"DEV with O_DIRECT at queue depth QD (default 1, at most %d) through Linux\n"
 		"native AIO, after WARMUP untimed reads (default 1000), and print the time\n"
 		"the timed reads took and the time per read. Offsets come from a generator\n"
-		"seeded with SEED (default 1): the same run reads the same blocks.\n"
+		"seeded with SEED (default 1): the same run reads the same blocks. With\n"
+		"--seq the blocks are read in order from the start, wrapping at the end.\n"
 		"\n"
 		"Exit status: 0 done, 1 an I/O or system error, 2 usage error.\n", QD_MAX);
 }
@@ -100,7 +108,12 @@ static int submit(struct load *l, unsigned int i)
 	cb->aio_fildes = l->fd;
 	cb->aio_buf = (uintptr_t)(l->bufs + (size_t)i * l->bs);
 	cb->aio_nbytes = l->bs;
-	cb->aio_offset = (int64_t)((next_rand(&l->rng) % l->blocks) * l->bs);
+	if (l->seq) {
+		cb->aio_offset = (int64_t)(l->next * l->bs);
+		l->next = (l->next + 1) % l->blocks;
+	} else {
+		cb->aio_offset = (int64_t)((next_rand(&l->rng) % l->blocks) * l->bs);
+	}
 	if (syscall(SYS_io_submit, l->ctx, 1L, list) != 1)
 		return errno ? -errno : -EIO;
 	return 0;
@@ -156,6 +169,7 @@ int main(int argc, char **argv)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "bs", required_argument, NULL, 'b' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "seq", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -187,6 +201,9 @@ int main(int argc, char **argv)
 		case 's':
 			if (parse_u64(optarg, 0, UINT64_MAX, &l.rng))
 				goto bad_arg;
+			break;
+		case 'S':
+			l.seq = true;
 			break;
 		case 'h':
 			usage(stdout);
