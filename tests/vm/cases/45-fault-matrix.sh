@@ -138,7 +138,9 @@ echo mono >"$TRACE/trace_clock"
 echo 1 >"$TRACE/events/fmatrix/enable"
 
 # trace_ts OP PID begin|end: the kernel traced that event for PID; sets
-# $ts to its time in microseconds (the first begin, the last end).
+# $ts to its time in microseconds (the first begin, the last end). Reads
+# $trace_src: the trace, or what a reader of trace_pipe kept of it.
+trace_src=$TRACE/trace
 trace_ts() {
 	local l re="-$2 +\\[[0-9]+\\] [^ ]+ +([0-9]+)\\.([0-9]{6}): $3_$1:"
 	ts=""
@@ -146,7 +148,7 @@ trace_ts() {
 		[[ $l =~ $re ]] || continue
 		ts=$((10#${BASH_REMATCH[1]} * 1000000 + 10#${BASH_REMATCH[2]}))
 		[ "$3" = end ] || break
-	done <"$TRACE/trace"
+	done <"$trace_src"
 	[ -n "$ts" ]
 }
 
@@ -397,6 +399,15 @@ run_op() {
 	esac
 	echo >"$TRACE/trace"
 	rm -f "$cell.pid"
+	# Unloading a module whose events were ever enabled clears the trace,
+	# and an rmmod can be done before a poll reads its begin: for rmmod, a
+	# reader of trace_pipe, opened before it starts, keeps every event.
+	if [ "$1" = rmmod ]; then
+		exec {pipe_fd}<"$TRACE/trace_pipe"
+		cat <&"$pipe_fd" >"$cell.pipe" &
+		pipe_pid=$!
+		trace_src=$cell.pipe
+	fi
 	# The process that enters the kernel says who it is, then does it.
 	( echo "$BASHPID" >"$cell.pid"; eval "$cmd" ) >"$cell.op" 2>&1 &
 	op_pid=$!
@@ -423,6 +434,12 @@ run_op() {
 	op_ms=$(( (ts - begin_us) / 1000 ))
 	pid_exits "$op_pid" 60000 || fail "$1 ended in the kernel but its process did not exit"
 	op_rc=$pid_rc
+	if [ "$trace_src" != "$TRACE/trace" ]; then
+		kill "$pipe_pid" 2>/dev/null || true
+		wait "$pipe_pid" 2>/dev/null || true
+		exec {pipe_fd}<&-
+		trace_src=$TRACE/trace
+	fi
 	echo "$1 $2: rc $op_rc, $op_ms ms in the kernel"
 }
 
