@@ -49,27 +49,6 @@ static int uvdev_phys_iter(u64 addr, u32 len, struct iov_iter *iter,
 	return 0;
 }
 
-/* Copy between physical memory and a kernel buffer. */
-static int uvdev_phys_kernel(u64 addr, void *buf, u32 len, bool to_buf)
-{
-	while (len) {
-		unsigned long pfn = PHYS_PFN(addr);
-		size_t off = offset_in_page(addr);
-		size_t n = min_t(size_t, len, PAGE_SIZE - off);
-
-		if (!pfn_valid(pfn))
-			return -EIO;
-		if (to_buf)
-			memcpy_from_page(buf, pfn_to_page(pfn), off, n);
-		else
-			memcpy_to_page(pfn_to_page(pfn), off, buf, n);
-		addr += n;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* ---- descriptor chains -------------------------------------------------- */
 
 struct uvdev_seg {

@@ -8,6 +8,7 @@
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/eventfd.h>
+#include <linux/highmem.h>
 #include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -257,6 +258,30 @@ void uvdev_vq_sync_irq(struct uvdev_vq *uq);
 void uvdev_vq_state(struct uvdev_vq *uq, struct uvdev_queue_state *st);
 long uvdev_vq_ioctl(struct uvdev_device *udev, unsigned int cmd,
 		    void __user *argp);
+
+/*
+ * Copy between physical memory and a kernel buffer (chain.c's walk, zc.c's
+ * bounce pages); inline, for the chain walk's sake.
+ */
+static inline int uvdev_phys_kernel(u64 addr, void *buf, u32 len, bool to_buf)
+{
+	while (len) {
+		unsigned long pfn = PHYS_PFN(addr);
+		size_t off = offset_in_page(addr);
+		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+
+		if (!pfn_valid(pfn))
+			return -EIO;
+		if (to_buf)
+			memcpy_from_page(buf, pfn_to_page(pfn), off, n);
+		else
+			memcpy_to_page(pfn_to_page(pfn), off, buf, n);
+		addr += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
 
 /* chain.c */
 int uvdev_chain_measure(struct uvdev_vq *uq, u16 head,

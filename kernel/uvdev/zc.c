@@ -383,24 +383,6 @@ static int uvdev_zc_count(void *ctx, u64 addr, u32 len, u32 pos)
 	return 0;
 }
 
-/* Copy @len bytes at physical address @addr to @buf, a page at a time. */
-static int uvdev_zc_copy_in(u64 addr, void *buf, u32 len)
-{
-	while (len) {
-		unsigned long pfn = PHYS_PFN(addr);
-		size_t off = offset_in_page(addr);
-		size_t n = min_t(size_t, len, PAGE_SIZE - off);
-
-		if (!pfn_valid(pfn))
-			return -EIO;
-		memcpy_from_page(buf, pfn_to_page(pfn), off, n);
-		addr += n;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* A reference to the page at @pfn if it may be shown whole, else NULL. */
 static struct page *uvdev_zc_get_page(unsigned long pfn)
 {
@@ -461,7 +443,7 @@ static int uvdev_zc_fill(void *ctx, u64 addr, u32 len, u32 pos)
 			s->pos = pos + done;
 			s->len = n;
 		} else {
-			ret = uvdev_zc_copy_in(addr + done, page_address(page), n);
+			ret = uvdev_phys_kernel(addr + done, page_address(page), n, true);
 			if (ret)
 				return ret;
 		}
