@@ -325,16 +325,21 @@ report() {
 	done
 }
 
-# expect VARIANT FILE METRIC PASS|FAIL WHY: one selftest check.
+# expect VARIANT FILE METRIC PASS|FAIL WHY: one selftest check. PASS
+# judges with SELFTEST_MARGIN tolerances: a knob is sized to move its
+# metric by at least that many, so a metric the knob must not move is held
+# below the same line.
 expect() {
-	local x r v
+	local x r v t
 	x=$(value "$2" "$1" "$3")
 	if [ -z "$x" ]; then
 		echo "perf-selftest: $1: $3 not measured: FAIL"
 		st_failed=$((st_failed + 1))
 		return
 	fi
-	read -r v r < <(verdict "$x" "$(base 2 "$3")" "$(base 5 "$3")")
+	t=$(base 5 "$3")
+	[ "$4" = FAIL ] || t=$(awk -v t="$t" -v m=$SELFTEST_MARGIN 'BEGIN { print t * m }')
+	read -r v r < <(verdict "$x" "$(base 2 "$3")" "$t")
 	if [ "$v" = "$4" ]; then
 		echo "perf-selftest: $1: $3 ratio $r: $v, as it must ($5)"
 		st_passed=$((st_passed + 1))
@@ -353,6 +358,9 @@ selftest_report() {
 	expect push-delay "$file" blk_qd1_ns_per_req FAIL "slower push path"
 	expect push-delay "$file" blk_qd32_ns_per_req FAIL "slower push path"
 	expect push-delay "$file" blk_qd1_vtop_ns_per_req FAIL "slower push path"
+	# A slower push path changes how vtop's events interleave, which moves
+	# the per-event average a little (0.0 to 0.7 % seen) but never as far
+	# as the BPF knob moves it.
 	expect push-delay "$file" vtop_bpf_ns_per_event PASS "the BPF programs did not change"
 	echo "perf-selftest: bpf-loops: vtop --debug-bpf-loops $knob_bpf" \
 		"(at least $SELFTEST_MARGIN tolerances of vtop_bpf_ns_per_event)"
