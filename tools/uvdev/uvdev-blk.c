@@ -106,6 +106,15 @@ static void blk_config(struct virtio_blk_config *cfg, const struct blk_limits *l
 	cfg->write_zeroes_may_unmap = 1;
 }
 
+/* The bytes of FILE, a block device or a regular file, as stat'ed in @st. */
+static int disk_bytes(int fd, const struct stat *st, uint64_t *size)
+{
+	if (S_ISBLK(st->st_mode))
+		return ioctl(fd, BLKGETSIZE64, size) ? -errno : 0;
+	*size = (uint64_t)st->st_size;
+	return 0;
+}
+
 static int open_file(const struct backend *b, const struct blk_options *opt,
 		     struct blk_disk *disk)
 {
@@ -113,6 +122,7 @@ static int open_file(const struct backend *b, const struct blk_options *opt,
 	uint64_t file_size, size;
 	bool blockdev;
 	struct stat st;
+	int ret;
 
 	if (opt->size && !opt->read_only)
 		flags |= O_CREAT;
@@ -133,15 +143,13 @@ static int open_file(const struct backend *b, const struct blk_options *opt,
 		return -1;
 	}
 	blockdev = S_ISBLK(st.st_mode);
-	if (blockdev) {
-		if (ioctl(disk->fd, BLKGETSIZE64, &file_size)) {
-			backend_error(b, "cannot read the size of %s: %s", opt->path, strerror(errno));
-			return -1;
-		}
-	} else if (S_ISREG(st.st_mode)) {
-		file_size = (uint64_t)st.st_size;
-	} else {
+	if (!blockdev && !S_ISREG(st.st_mode)) {
 		backend_error(b, "%s is neither a regular file nor a block device", opt->path);
+		return -1;
+	}
+	ret = disk_bytes(disk->fd, &st, &file_size);
+	if (ret) {
+		backend_error(b, "cannot read the size of %s: %s", opt->path, strerror(-ret));
 		return -1;
 	}
 
@@ -406,14 +414,6 @@ static int parse_options(int argc, char **argv, struct blk_options *opt)
 
 /* ---- SIGHUP: the file's size again ------------------------------------------ */
 
-static int file_size(int fd, const struct stat *st, uint64_t *size)
-{
-	if (S_ISBLK(st->st_mode))
-		return ioctl(fd, BLKGETSIZE64, size) ? -errno : 0;
-	*size = (uint64_t)st->st_size;
-	return 0;
-}
-
 /*
  * Give the disk FILE's size now, tell the driver (config space, then the
  * bottom half with a config change), and post BLK_KEY_RELOADED. A removed
@@ -427,7 +427,7 @@ static void blk_reload(struct backend *b, void *arg)
 	struct stat st;
 	int ret;
 
-	ret = fstat(disk->fd, &st) ? -errno : file_size(disk->fd, &st, &size);
+	ret = fstat(disk->fd, &st) ? -errno : disk_bytes(disk->fd, &st, &size);
 	if (ret) {
 		blk_disk_failed(disk, disk->path, ret);
 	} else if (S_ISREG(st.st_mode) && st.st_nlink == 0) {
