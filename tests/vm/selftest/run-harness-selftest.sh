@@ -14,6 +14,9 @@ out=$build/vm/selftest.log
 failed=0
 passed=0
 
+# On a fresh tree nothing has made build/vm yet: this script may start
+# before the run.sh beside it does.
+mkdir -p "$build/vm" || exit 1
 "$root/tests/vm/run.sh" --cases-dir "$here/cases" --results "$build/vm/selftest-results" \
 	--all >"$out" 2>&1
 rc=$?
