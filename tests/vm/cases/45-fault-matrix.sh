@@ -152,6 +152,19 @@ trace_ts() {
 	[ -n "$ts" ]
 }
 
+# trace_end_unread OP PID: with a trace_pipe reader, the end of OP by PID is
+# in the trace still, unread: a reader blocked across the reset of the trace
+# that the module unload does is not always woken for the events after it.
+trace_end_unread() {
+	[ "$trace_src" != "$TRACE/trace" ] || return 1
+	local src=$trace_src
+	trace_src=$TRACE/trace
+	trace_ts "$1" "$2" end
+	local rc=$?
+	trace_src=$src
+	return $rc
+}
+
 # ---- cells -------------------------------------------------------------------
 
 table=$PWD/matrix.txt
@@ -420,7 +433,7 @@ run_op() {
 	begin_us=$ts
 	now_ms
 	deadline=$((now + HANG_MS))
-	until trace_ts "$1" "$kpid" end; do
+	until trace_ts "$1" "$kpid" end || trace_end_unread "$1" "$kpid"; do
 		now_ms
 		if [ "$now" -ge "$deadline" ]; then
 			op_hung=1

@@ -14,6 +14,7 @@
 # are all listed with no drop; vtop's latency percentiles agree with
 # bpftrace's own clock reads, and fio's latency is not below them.
 # timeout: 900
+# lane: 2
 # vtop-induces: stalled,irq-lost,broken,needs-reset
 . "$UVDEV_ROOT/tests/vm/lib.sh"
 
@@ -317,7 +318,7 @@ wait_for 60 "fio load on blkb" busy
 echo "[${SECONDS}s] fio is loading blkb"
 echo 1000 >/sys/class/uvdev/blkb/msg_timeout_ms
 # Stop the backend with chains in flight (popped, not pushed).
-stop_in_flight "$blkb" blkb 10
+stop_in_flight "$blkb" blkb 100
 [ "$held" -gt 0 ] || fail "never stopped blkb with a chain in flight"
 has_inflight() {
 	local r0 r1

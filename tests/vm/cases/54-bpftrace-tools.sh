@@ -353,7 +353,7 @@ wait_for 30 "fio to load blk0" loaded
 # Only what stuck.bt prints from here on (nothing was stuck before, but a
 # slow chain under the histogram load must not count).
 stuck_from=$(wc -l <stuck.out)
-stop_in_flight "$blk" blk0 20
+stop_in_flight "$blk" blk0 100
 [ "$held" -gt 0 ] || fail "never stopped blk0's backend with a chain in flight"
 stopped=$(now_ms)
 echo "stopped with $held chains in flight (attempt $attempt)"
