@@ -82,6 +82,11 @@ struct uvdev_zc_rec {
 };
 
 struct uvdev_zc {
+	/*
+	 * One reaper at a time, held across its copy to user space: the
+	 * records it copied out are the ones it then takes.
+	 */
+	struct mutex reap_lock;
 	struct rw_semaphore sem;	/* everything below */
 	struct address_space *mapping;	/* the backend's file, once mmapped */
 	u32 npages;
@@ -114,6 +119,7 @@ int uvdev_zc_alloc(struct uvdev_device *udev, u32 window_pages)
 	zc = kzalloc(sizeof(*zc), GFP_KERNEL);
 	if (!zc)
 		return -ENOMEM;
+	mutex_init(&zc->reap_lock);
 	init_rwsem(&zc->sem);
 	zc->npages = window_pages;
 	zc->nfree = window_pages;
@@ -176,6 +182,7 @@ void uvdev_zc_free(struct uvdev_device *udev)
 	kvfree(zc->recs);
 	kvfree(zc->slots);
 	bitmap_free(zc->busy);
+	mutex_destroy(&zc->reap_lock);
 	kfree(zc);
 	udev->zc = NULL;
 }
@@ -706,6 +713,10 @@ void uvdev_zc_backend_gone(struct uvdev_device *udev)
 
 /* ---- reap and info ------------------------------------------------------ */
 
+/*
+ * Nothing is taken before the backend has it: the records are copied out
+ * first, and a copy that faults leaves every one of them pending.
+ */
 static long uvdev_zc_reap(struct uvdev_device *udev,
 			  struct uvdev_zc_reap __user *argp)
 {
@@ -713,9 +724,9 @@ static long uvdev_zc_reap(struct uvdev_device *udev,
 	struct uvdev_zc *zc = udev->zc;
 	struct uvdev_zc_ent *ent, *tmp;
 	struct uvdev_zc_reap req;
-	u64 now = ktime_get_ns();
-	u32 n = 0;
+	u32 i, n = 0;
 	long ret;
+	u64 now;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
@@ -725,15 +736,36 @@ static long uvdev_zc_reap(struct uvdev_device *udev,
 	if (!out)
 		return -ENOMEM;
 
-	down_write(&zc->sem);
-	for (; n < req.max && zc->nrecs; n++) {
-		struct uvdev_zc_rec *r = &zc->recs[zc->rec_first];
-		struct uvdev_vq *uq = &udev->vqs[r->queue];
+	mutex_lock(&zc->reap_lock);
+	down_read(&zc->sem);
+	for (; n < req.max && n < zc->nrecs; n++) {
+		struct uvdev_zc_rec *r;
 
+		r = &zc->recs[(zc->rec_first + n) % zc->npages];
 		out[n] = (struct uvdev_zc_completion) {
 			.lo = r->lo, .hi = r->hi, .queue = r->queue,
 			.flags = r->flags,
 		};
+	}
+	up_read(&zc->sem);
+	ret = -EAGAIN;
+	if (!n)
+		goto out_unlock;
+	/* No lock the window's fault handler takes is held here. */
+	ret = -EFAULT;
+	if (copy_to_user(u64_to_user_ptr(req.recs), out, n * sizeof(*out)))
+		goto out_unlock;
+
+	/*
+	 * Only a reaper takes records while the backend's fd is open, so the
+	 * first @n are still the ones copied out.
+	 */
+	now = ktime_get_ns();
+	down_write(&zc->sem);
+	for (i = 0; i < n && zc->nrecs; i++) {
+		struct uvdev_zc_rec *r = &zc->recs[zc->rec_first];
+		struct uvdev_vq *uq = &udev->vqs[r->queue];
+
 		list_for_each_entry_safe(ent, tmp, &r->ents, node)
 			uvdev_zc_release_ent(zc, ent);
 		trace_uvdev_zc_complete(udev->id, r->queue, r->lo, r->hi,
@@ -744,13 +776,9 @@ static long uvdev_zc_reap(struct uvdev_device *udev,
 		zc->nrecs--;
 	}
 	up_write(&zc->sem);
-
-	if (!n)
-		ret = -EAGAIN;
-	else if (copy_to_user(u64_to_user_ptr(req.recs), out, n * sizeof(*out)))
-		ret = -EFAULT;
-	else
-		ret = n;
+	ret = n;
+out_unlock:
+	mutex_unlock(&zc->reap_lock);
 	kfree(out);
 	return ret;
 }

@@ -589,7 +589,8 @@ struct uvdev_zc_completion {
 /*
  * UVDEV_IOC_ZC_REAP - take up to @max (1..UVDEV_MAX_BATCH) completions,
  * oldest first, and free their window pages. Returns how many; never
- * blocks: EAGAIN when none is pending, EOPNOTSUPP without a window.
+ * blocks: EAGAIN when none is pending, EOPNOTSUPP without a window, EFAULT
+ * when @recs cannot be written (then none is taken).
  */
 struct uvdev_zc_reap {
 	__u32 max;

@@ -641,6 +641,28 @@ static void test_wrap(void)
 	munmap(a, 65536);
 }
 
+/* A reap whose copy to user memory faults takes no completion. */
+static void reap_fault_keeps(void)
+{
+	struct uvdev_zc_info before, after;
+	void *ro;
+	int ret;
+
+	ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro == MAP_FAILED)
+		die("mmap of a read-only page");
+	if (uvdev_zc_info(be.fd, &before))
+		die("UVDEV_IOC_ZC_INFO");
+	ret = uvdev_zc_reap(be.fd, ro, 8);
+	if (uvdev_zc_info(be.fd, &after))
+		die("UVDEV_IOC_ZC_INFO");
+	check(ret == -EFAULT && before.pending > 0 && after.pending == before.pending &&
+	      after.free_pages == before.free_pages,
+	      "a reap into read-only memory fails with EFAULT and takes none (%d; %u -> %u pending, %u -> %u free pages)",
+	      ret, before.pending, after.pending, before.free_pages, after.free_pages);
+	munmap(ro, PAGE);
+}
+
 static void test_coalesce(void)
 {
 	uint8_t *a = area(65536);
@@ -660,6 +682,7 @@ static void test_coalesce(void)
 	read_at(a + 512, 1024, 83 * PAGE);	/* bounced */
 	read_at(a, 4096, 84 * PAGE);
 	read_at(a, 4096, 85 * PAGE);
+	reap_fault_keeps();
 	reap_all();
 	n = recs_since(from, c, 8);
 	check(n == 3, "three completions (got %u)", n);

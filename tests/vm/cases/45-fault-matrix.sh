@@ -16,8 +16,9 @@
 #
 # Timing: the ms of an operation are the kernel's, from kprobes on the
 # function that does it (uvdev_destroy_device, device_driver_detach,
-# delete_module, virtio_blk's cache_type_store): on a loaded host under TCG,
-# starting a process alone can take seconds. A cell where the device must
+# virtio_blk's cache_type_store), and for rmmod around its delete_module(2)
+# call (the unload resets the trace): on a loaded host under TCG, starting
+# a process alone can take seconds. A cell where the device must
 # break at the deadline runs with msg_timeout_ms T_MS (1500) and must take
 # T_MS .. T_MS + GRACE_MS + SLACK_MS, less 5 % below: the kernel's timers count jiffies
 # and the trace clock is another clock, 1 % apart under TCG here. SLACK_MS (5000) is the driver's own removal once
@@ -129,7 +130,7 @@ cleanup() {
 }
 trap cleanup EXIT
 for p in 'destroy uvdev_destroy_device' 'unbind device_driver_detach' \
-	 'rmmod __x64_sys_delete_module' 'config virtio_blk:cache_type_store'; do
+	 'config virtio_blk:cache_type_store'; do
 	read -r op func <<<"$p"
 	echo "p:fmatrix/begin_$op $func" >>"$TRACE/kprobe_events"
 	echo "r:fmatrix/end_$op $func" >>"$TRACE/kprobe_events"
@@ -138,9 +139,7 @@ echo mono >"$TRACE/trace_clock"
 echo 1 >"$TRACE/events/fmatrix/enable"
 
 # trace_ts OP PID begin|end: the kernel traced that event for PID; sets
-# $ts to its time in microseconds (the first begin, the last end). Reads
-# $trace_src: the trace, or what a reader of trace_pipe kept of it.
-trace_src=$TRACE/trace
+# $ts to its time in microseconds (the first begin, the last end).
 trace_ts() {
 	local l re="-$2 +\\[[0-9]+\\] [^ ]+ +([0-9]+)\\.([0-9]{6}): $3_$1:"
 	ts=""
@@ -148,21 +147,8 @@ trace_ts() {
 		[[ $l =~ $re ]] || continue
 		ts=$((10#${BASH_REMATCH[1]} * 1000000 + 10#${BASH_REMATCH[2]}))
 		[ "$3" = end ] || break
-	done <"$trace_src"
+	done <"$TRACE/trace"
 	[ -n "$ts" ]
-}
-
-# trace_end_unread OP PID: with a trace_pipe reader, the end of OP by PID is
-# in the trace still, unread: a reader blocked across the reset of the trace
-# that the module unload does is not always woken for the events after it.
-trace_end_unread() {
-	[ "$trace_src" != "$TRACE/trace" ] || return 1
-	local src=$trace_src
-	trace_src=$TRACE/trace
-	trace_ts "$1" "$2" end
-	local rc=$?
-	trace_src=$src
-	return $rc
 }
 
 # ---- cells -------------------------------------------------------------------
@@ -410,17 +396,12 @@ run_op() {
 		cmd=$(uvdev_block "$2")
 		cmd="echo 'write through' >/sys/block/${cmd#/dev/}/cache_type" ;;
 	esac
+	if [ "$1" = rmmod ]; then
+		run_rmmod
+		return
+	fi
 	echo >"$TRACE/trace"
 	rm -f "$cell.pid"
-	# Unloading a module whose events were ever enabled clears the trace,
-	# and an rmmod can be done before a poll reads its begin: for rmmod, a
-	# reader of trace_pipe, opened before it starts, keeps every event.
-	if [ "$1" = rmmod ]; then
-		exec {pipe_fd}<"$TRACE/trace_pipe"
-		cat <&"$pipe_fd" >"$cell.pipe" &
-		pipe_pid=$!
-		trace_src=$cell.pipe
-	fi
 	# The process that enters the kernel says who it is, then does it.
 	( echo "$BASHPID" >"$cell.pid"; eval "$cmd" ) >"$cell.op" 2>&1 &
 	op_pid=$!
@@ -428,12 +409,11 @@ run_op() {
 	op_rc=""
 	poll 60 "$1 to start" read_kpid
 	# Starting a process may take long; the clock starts in the kernel.
-	# (The time is kept at once: unloading a module clears the trace.)
 	poll 60 "$1 to start" trace_ts "$1" "$kpid" begin
 	begin_us=$ts
 	now_ms
 	deadline=$((now + HANG_MS))
-	until trace_ts "$1" "$kpid" end || trace_end_unread "$1" "$kpid"; do
+	until trace_ts "$1" "$kpid" end; do
 		now_ms
 		if [ "$now" -ge "$deadline" ]; then
 			op_hung=1
@@ -447,13 +427,36 @@ run_op() {
 	op_ms=$(( (ts - begin_us) / 1000 ))
 	pid_exits "$op_pid" 60000 || fail "$1 ended in the kernel but its process did not exit"
 	op_rc=$pid_rc
-	if [ "$trace_src" != "$TRACE/trace" ]; then
-		kill "$pipe_pid" 2>/dev/null || true
-		wait "$pipe_pid" 2>/dev/null || true
-		exec {pipe_fd}<&-
-		trace_src=$TRACE/trace
-	fi
 	echo "$1 $2: rc $op_rc, $op_ms ms in the kernel"
+}
+
+# run_rmmod: run_op's rmmod. Unloading a module with events resets the
+# trace, so the kprobes cannot time it: delete-module times its own
+# delete_module(2) call (what rmmod does), from the call, not from the
+# process's start.
+run_rmmod() {
+	local deadline
+	op_hung=0
+	op_rc=""
+	"$TESTBIN/delete-module" uvdev >"$cell.op" 2>&1 &
+	op_pid=$!
+	poll 60 "rmmod to start" has_line "$cell.op" '^calling$'
+	now_ms
+	deadline=$((now + HANG_MS))
+	until has_line "$cell.op" '^rc '; do
+		now_ms
+		if [ "$now" -ge "$deadline" ]; then
+			op_hung=1
+			op_ms=hung
+			echo "rmmod: no end after $HANG_MS ms"
+			dump_blocked
+			return
+		fi
+		nap
+	done
+	read -r _ op_rc _ _ _ op_ms < <(grep '^rc ' "$cell.op")
+	pid_exits "$op_pid" 60000 || fail "rmmod ended but delete-module did not exit"
+	echo "rmmod: rc $op_rc, $op_ms ms in the kernel"
 }
 
 expect_fast() {
