@@ -526,42 +526,31 @@ static int uvdev_pop_peek(struct uvdev_vq *uq, struct uvdev_vq_elem *elem,
 	return ret;
 }
 
-static long uvdev_ioctl_pop(struct uvdev_device *udev,
-			    struct uvdev_vq_pop __user *argp)
+/*
+ * Pop up to @max chains of @uq into the user arrays @elems and, with
+ * @peek_len, @peek_buf (both checked by access_ok). Returns how many were
+ * popped, or -errno if none was.
+ */
+static long uvdev_pop_to_user(struct uvdev_device *udev, struct uvdev_vq *uq,
+			      struct uvdev_vq_elem __user *elems, u32 max,
+			      u8 __user *peek_buf, u32 peek_len)
 {
-	struct uvdev_vq_elem __user *elems;
 	u8 peek[UVDEV_MAX_PEEK];
-	u8 __user *peek_buf;
-	struct uvdev_vq_pop req;
-	struct uvdev_vq *uq;
 	u32 n = 0;
 	int ret = 0;
 
-	if (copy_from_user(&req, argp, sizeof(req)))
-		return -EFAULT;
-	uq = uvdev_get_vq(udev, req.queue);
-	if (!uq || req.reserved || req.max == 0 || req.max > UVDEV_MAX_BATCH ||
-	    req.peek_len > UVDEV_MAX_PEEK)
-		return -EINVAL;
-	elems = u64_to_user_ptr(req.elems);
-	peek_buf = u64_to_user_ptr(req.peek_buf);
-	if (!access_ok(elems, (size_t)req.max * sizeof(*elems)) ||
-	    (req.peek_len &&
-	     !access_ok(peek_buf, (size_t)req.max * req.peek_len)))
-		return -EFAULT;
-
 	/* One chain at a time, so user memory is written with no lock held. */
-	while (n < req.max) {
+	while (n < max) {
 		struct uvdev_vq_elem elem;
 		u32 gen;
 
-		ret = uvdev_pop_peek(uq, &elem, peek, req.peek_len, &gen);
+		ret = uvdev_pop_peek(uq, &elem, peek, peek_len, &gen);
 		if (ret <= 0)
 			break;
 		ret = 0;
 		if (copy_to_user(&elems[n], &elem, sizeof(elem)) ||
-		    copy_to_user(peek_buf + (size_t)n * req.peek_len, peek,
-				 req.peek_len)) {
+		    copy_to_user(peek_buf + (size_t)n * peek_len, peek,
+				 peek_len)) {
 			mutex_lock(&uq->lock);
 			uvdev_vq_unpop(uq, gen, elem.head);
 			mutex_unlock(&uq->lock);
@@ -578,6 +567,36 @@ static long uvdev_ioctl_pop(struct uvdev_device *udev,
 	if (n)
 		return n;
 	return ret;
+}
+
+/* The pop arguments' user arrays are in user space (not kernel memory). */
+static bool uvdev_pop_access_ok(struct uvdev_vq_elem __user *elems, u32 max,
+				u8 __user *peek_buf, u32 peek_len)
+{
+	return access_ok(elems, (size_t)max * sizeof(*elems)) &&
+	       (!peek_len || access_ok(peek_buf, (size_t)max * peek_len));
+}
+
+static long uvdev_ioctl_pop(struct uvdev_device *udev,
+			    struct uvdev_vq_pop __user *argp)
+{
+	struct uvdev_vq_elem __user *elems;
+	u8 __user *peek_buf;
+	struct uvdev_vq_pop req;
+	struct uvdev_vq *uq;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	uq = uvdev_get_vq(udev, req.queue);
+	if (!uq || req.reserved || req.max == 0 || req.max > UVDEV_MAX_BATCH ||
+	    req.peek_len > UVDEV_MAX_PEEK)
+		return -EINVAL;
+	elems = u64_to_user_ptr(req.elems);
+	peek_buf = u64_to_user_ptr(req.peek_buf);
+	if (!uvdev_pop_access_ok(elems, req.max, peek_buf, req.peek_len))
+		return -EFAULT;
+	return uvdev_pop_to_user(udev, uq, elems, req.max, peek_buf,
+				 req.peek_len);
 }
 
 /* Pages of the backend's buffer pinned at a time by one XFER step. */
@@ -802,52 +821,68 @@ static void uvdev_debug_push_delay(u32 chains)
 /* Pushes of up to this many entries copy them to the stack. */
 #define UVDEV_PUSH_ON_STACK	32
 
-static long uvdev_ioctl_push(struct uvdev_device *udev,
-			     struct uvdev_vq_push __user *argp)
+/*
+ * Copy @count used entries from @uptr: into @on_stack if they fit, else
+ * into memory the caller frees when *@used is not @on_stack.
+ */
+static int uvdev_used_from_user(struct uvdev_vq_used *on_stack, u64 uptr,
+				u32 count, struct uvdev_vq_used **used)
 {
-	struct uvdev_vq_used on_stack[UVDEV_PUSH_ON_STACK], *used = on_stack;
+	*used = on_stack;
+	if (count > UVDEV_PUSH_ON_STACK) {
+		*used = memdup_user(u64_to_user_ptr(uptr),
+				    (size_t)count * sizeof(**used));
+		if (IS_ERR(*used)) {
+			int ret = PTR_ERR(*used);
+
+			*used = on_stack;
+			return ret;
+		}
+		return 0;
+	}
+	if (copy_from_user(on_stack, u64_to_user_ptr(uptr),
+			   (size_t)count * sizeof(*on_stack)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Push @used[0..@count) to @uq in order, up to the first entry refused,
+ * then publish them and, with UVDEV_PUSH_F_IRQ in @flags, inject the
+ * interrupt if any was pushed. Returns how many were pushed, with *@err
+ * the refused entry's errno (ENOENT not in flight, ERANGE len above its
+ * in-bytes) or 0; or -errno (EIO broken, ENODEV not ready) with none
+ * pushed.
+ */
+static int uvdev_push_used(struct uvdev_device *udev, struct uvdev_vq *uq,
+			   const struct uvdev_vq_used *used, u32 count,
+			   u32 flags, int *err)
+{
 	struct uvdev_zc_batch zcb;
-	struct uvdev_vq_push req;
-	struct uvdev_vq *uq;
 	u64 now;
 	u32 i;
-	int ret = 0;
+	int ret;
 
-	if (copy_from_user(&req, argp, sizeof(req)))
-		return -EFAULT;
-	uq = uvdev_get_vq(udev, req.queue);
-	if (!uq || req.reserved || req.count == 0 ||
-	    req.count > UVDEV_MAX_BATCH || (req.flags & ~UVDEV_PUSH_F_IRQ))
-		return -EINVAL;
-	if (req.count > UVDEV_PUSH_ON_STACK) {
-		used = memdup_user(u64_to_user_ptr(req.used),
-				   (size_t)req.count * sizeof(*used));
-		if (IS_ERR(used))
-			return PTR_ERR(used);
-	} else if (copy_from_user(on_stack, u64_to_user_ptr(req.used),
-				  (size_t)req.count * sizeof(*used))) {
-		return -EFAULT;
-	}
-
+	*err = 0;
 	uvdev_zc_batch_init(&zcb);
 	ret = uvdev_vq_lock_ready(uq);
 	if (ret)
-		goto out_free;
+		return ret;
 	now = ktime_get_ns();
-	for (i = 0; i < req.count; i++) {
+	for (i = 0; i < count; i++) {
 		u32 head = used[i].head;
 
 		if (head >= uq->num) {
-			ret = -ENOENT;
+			*err = -ENOENT;
 			break;
 		}
 		head = array_index_nospec(head, uq->num);
 		if (!uq->inflight[head].in_use) {
-			ret = -ENOENT;
+			*err = -ENOENT;
 			break;
 		}
 		if (used[i].len > uq->inflight[head].in_bytes) {
-			ret = -ERANGE;
+			*err = -ERANGE;
 			break;
 		}
 		if (unlikely(uq->inflight[head].zc))
@@ -860,13 +895,92 @@ static long uvdev_ioctl_push(struct uvdev_device *udev,
 	uvdev_zc_batch_end(udev, &zcb, now, true);
 	if (i) {
 		uvdev_vq_publish(uq, now);
-		if (req.flags & UVDEV_PUSH_F_IRQ)
+		if (flags & UVDEV_PUSH_F_IRQ)
 			uvdev_vq_interrupt(uq);
 	}
 	mutex_unlock(&uq->lock);
 	uvdev_debug_push_delay(i);
-	if (i)
-		ret = i;
+	return i;
+}
+
+static long uvdev_ioctl_push(struct uvdev_device *udev,
+			     struct uvdev_vq_push __user *argp)
+{
+	struct uvdev_vq_used on_stack[UVDEV_PUSH_ON_STACK], *used;
+	struct uvdev_vq_push req;
+	struct uvdev_vq *uq;
+	int ret, err;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	uq = uvdev_get_vq(udev, req.queue);
+	if (!uq || req.reserved || req.count == 0 ||
+	    req.count > UVDEV_MAX_BATCH || (req.flags & ~UVDEV_PUSH_F_IRQ))
+		return -EINVAL;
+	ret = uvdev_used_from_user(on_stack, req.used, req.count, &used);
+	if (ret)
+		goto out_free;
+	ret = uvdev_push_used(udev, uq, used, req.count, req.flags, &err);
+	if (ret == 0)
+		ret = err;
+out_free:
+	if (used != on_stack)
+		kfree(used);
+	return ret;
+}
+
+/*
+ * UVDEV_IOC_VQ_SERVE: UVDEV_IOC_VQ_PUSH, then UVDEV_IOC_VQ_POP, in one
+ * call (see the uapi header). Every argument of both halves is checked
+ * before anything is pushed; the pop runs only if every entry was pushed.
+ */
+static long uvdev_ioctl_serve(struct uvdev_device *udev,
+			      struct uvdev_vq_serve __user *argp)
+{
+	struct uvdev_vq_used on_stack[UVDEV_PUSH_ON_STACK], *used;
+	struct uvdev_vq_elem __user *elems;
+	struct uvdev_vq_serve req;
+	u8 __user *peek_buf;
+	struct uvdev_vq *uq;
+	int ret, err;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	uq = uvdev_get_vq(udev, req.queue);
+	if (!uq || req.reserved[0] || req.reserved[1] || req.pushed ||
+	    req.push_count == 0 || req.push_count > UVDEV_MAX_BATCH ||
+	    (req.push_flags & ~UVDEV_PUSH_F_IRQ) ||
+	    req.pop_max == 0 || req.pop_max > UVDEV_MAX_BATCH ||
+	    req.peek_len > UVDEV_MAX_PEEK)
+		return -EINVAL;
+	elems = u64_to_user_ptr(req.elems);
+	peek_buf = u64_to_user_ptr(req.peek_buf);
+	if (!uvdev_pop_access_ok(elems, req.pop_max, peek_buf, req.peek_len))
+		return -EFAULT;
+	/* @pushed must be writable before anything is pushed. */
+	if (put_user(0, &argp->pushed))
+		return -EFAULT;
+	ret = uvdev_used_from_user(on_stack, req.used, req.push_count, &used);
+	if (ret)
+		goto out_free;
+	ret = uvdev_push_used(udev, uq, used, req.push_count, req.push_flags,
+			      &err);
+	/* Nothing pushed: the queue is unusable or the first entry refused. */
+	if (ret <= 0) {
+		if (ret == 0)
+			ret = err;
+		goto out_free;
+	}
+	if (put_user(ret, &argp->pushed)) {
+		ret = -EFAULT;
+		goto out_free;
+	}
+	if (err) {
+		ret = err;
+		goto out_free;
+	}
+	ret = uvdev_pop_to_user(udev, uq, elems, req.pop_max, peek_buf,
+				req.peek_len);
 out_free:
 	if (used != on_stack)
 		kfree(used);
@@ -1102,6 +1216,8 @@ long uvdev_vq_ioctl(struct uvdev_device *udev, unsigned int cmd,
 		return uvdev_ioctl_xfer(udev, argp);
 	case UVDEV_IOC_VQ_PUSH:
 		return uvdev_ioctl_push(udev, argp);
+	case UVDEV_IOC_VQ_SERVE:
+		return uvdev_ioctl_serve(udev, argp);
 	case UVDEV_IOC_ZC_MAP:
 		return uvdev_ioctl_zc_map(udev, argp);
 	case UVDEV_IOC_VQ_IRQ: {

@@ -167,6 +167,49 @@ static int fake_push(struct uvdev_vq_push *req)
 	return i ? (int)i : fail(err);
 }
 
+/* VQ_SERVE: the push half, then (every entry pushed) the pop half. */
+static int fake_serve(struct uvdev_vq_serve *req)
+{
+	struct uvdev_vq_push push = {
+		.queue = req->queue,
+		.count = req->push_count,
+		.used = req->used,
+		.flags = req->push_flags,
+	};
+	struct uvdev_vq_pop pop = {
+		.queue = req->queue,
+		.max = req->pop_max,
+		.elems = req->elems,
+		.peek_len = req->peek_len,
+		.peek_buf = req->peek_buf,
+	};
+	int ret;
+
+	fake.serves++;
+	if (req->queue >= fake.num_queues || req->reserved[0] ||
+	    req->reserved[1] || req->pushed || !req->push_count ||
+	    req->push_count > UVDEV_MAX_BATCH ||
+	    (req->push_flags & ~UVDEV_PUSH_F_IRQ) || !req->pop_max ||
+	    req->pop_max > UVDEV_MAX_BATCH || req->peek_len > UVDEV_MAX_PEEK)
+		return fail(EINVAL);
+	ret = fake_push(&push);
+	fake.pushes--;
+	if (ret < 0)
+		return ret;
+	req->pushed = (uint32_t)ret;
+	if ((uint32_t)ret < req->push_count) {
+		/* fake_push stopped at a refused entry: find out why. */
+		const struct uvdev_vq_used *u =
+			(const struct uvdev_vq_used *)(uintptr_t)req->used + ret;
+
+		return fail(u->head < fake.nchains &&
+			    fake.chains[u->head].state == FAKE_POPPED ? ERANGE : ENOENT);
+	}
+	ret = fake_pop(&pop);
+	fake.pops--;
+	return ret;
+}
+
 static int fake_set_kickfd(struct uvdev_vq_kickfd *req)
 {
 	if (req->queue >= fake.num_queues || req->reserved[0] || req->reserved[1])
@@ -186,6 +229,8 @@ static int fake_ioctl(unsigned long request, void *arg)
 		return fake_xfer(arg);
 	case UVDEV_IOC_VQ_PUSH:
 		return fake_push(arg);
+	case UVDEV_IOC_VQ_SERVE:
+		return fake_serve(arg);
 	case UVDEV_IOC_VQ_SET_KICKFD:
 		return fake_set_kickfd(arg);
 	default:

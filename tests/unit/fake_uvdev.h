@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A fake of the uvdev ring ioctls, for unit tests of the code above them.
- * Linked with -Wl,--wrap=ioctl, it answers VQ_POP, VQ_XFER and VQ_PUSH on
- * one queue of chains that a test adds, following the ABI's rules (partial
+ * Linked with -Wl,--wrap=ioctl, it answers VQ_POP, VQ_XFER, VQ_PUSH and
+ * VQ_SERVE (counted as a serve alone, not as a push and a pop) on one
+ * queue of chains that a test adds, following the ABI's rules (partial
  * success, ENOENT, ERANGE, a failed first op as -1 and errno), and counts
  * the calls so a test can check how many syscalls a batch costs.
  */
@@ -45,7 +46,7 @@ struct fake_uvdev {
 	int kick_error;		/* errno for every VQ_SET_KICKFD, or 0 */
 	int kick_fd[UVDEV_MAX_QUEUES];	/* as set by VQ_SET_KICKFD, or -1 */
 	/* What the code under test did. */
-	unsigned int pops, xfers, pushes, irqs;
+	unsigned int pops, xfers, pushes, serves, irqs;
 	unsigned int xfer_ops, pushed;
 	uint32_t used_order[FAKE_MAX_CHAINS];
 };

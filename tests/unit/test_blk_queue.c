@@ -142,12 +142,19 @@ static void read_returns_file_data(void **state)
 	assert_memory_equal(fake.chains[head].in, f->image + 8 * 512, 4096);
 	assert_int_equal(status_of(head), VIRTIO_BLK_S_OK);
 	assert_int_equal(fake.chains[head].used_len, 4097);
-	/* One pop, one xfer for data and status together, one push + IRQ. */
+	/*
+	 * One pop, one xfer for data and status together, one serve: the
+	 * push with its IRQ and the pop that finds the ring empty.
+	 */
 	assert_int_equal(fake.pops, 1);
 	assert_int_equal(fake.xfers, 1);
-	assert_int_equal(fake.pushes, 1);
+	assert_int_equal(fake.serves, 1);
+	assert_int_equal(fake.pushes, 0);
 	assert_int_equal(fake.irqs, 1);
+	/* The serve found the ring empty: no syscall to learn it again. */
 	assert_int_equal(blk_serve_batch(&f->q), 0);
+	assert_int_equal(fake.pops, 1);
+	assert_int_equal(fake.serves, 1);
 }
 
 static void write_lands_in_file(void **state)
@@ -188,7 +195,8 @@ static void batch_costs_four_syscalls(void **state)
 	assert_int_equal(blk_serve_batch(&f->q), 48);
 	assert_int_equal(fake.pops, 1);
 	assert_int_equal(fake.xfers, 2);	/* write data in, replies out */
-	assert_int_equal(fake.pushes, 1);
+	assert_int_equal(fake.serves, 1);	/* push, IRQ, next pop */
+	assert_int_equal(fake.pushes, 0);
 	assert_int_equal(fake.irqs, 1);
 	assert_int_equal(fake.pushed, 48);
 	for (i = 0; i < 48; i++) {
@@ -214,6 +222,27 @@ static void more_than_a_batch(void **state)
 	assert_int_equal(blk_serve_batch(&f->q), 0);
 	for (i = 0; i < BLK_BATCH + 10; i++)
 		assert_int_equal(status_of(i), VIRTIO_BLK_S_OK);
+	/* Each batch's serve popped the next: one ring call per batch. */
+	assert_int_equal(fake.pops, 1);
+	assert_int_equal(fake.serves, 2);
+	assert_int_equal(fake.pushes, 0);
+}
+
+static void reset_forgets_the_next_batch(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t i;
+
+	for (i = 0; i < BLK_BATCH + 1; i++)
+		add_request(VIRTIO_BLK_T_IN, i, NULL, 0, 512 + 1);
+	assert_int_equal(blk_serve_batch(&f->q), BLK_BATCH);
+	/* A RESET (the service clears it) drops the chain the serve popped. */
+	f->q.carried = false;
+	fake.chains[BLK_BATCH].state = FAKE_AVAIL;
+	fake.next_avail = BLK_BATCH;
+	assert_int_equal(blk_serve_batch(&f->q), 1);
+	assert_int_equal(fake.pops, 2);
+	assert_int_equal(status_of(BLK_BATCH), VIRTIO_BLK_S_OK);
 }
 
 static void malformed_requests_are_answered(void **state)
@@ -370,8 +399,9 @@ static void large_requests_go_in_pieces(void **state)
 	assert_int_equal(status_of(write), VIRTIO_BLK_S_OK);
 	read_file(f, back, len, 20000ULL * 512);
 	assert_memory_equal(back, data, len);
-	/* Still one push for the whole batch. */
-	assert_int_equal(fake.pushes, 1);
+	/* Still one push (with the next pop) for the whole batch. */
+	assert_int_equal(fake.serves, 1);
+	assert_int_equal(fake.pushes, 0);
 	free(data);
 	free(back);
 }
@@ -419,6 +449,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(write_lands_in_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(batch_costs_four_syscalls, setup, teardown),
 		cmocka_unit_test_setup_teardown(more_than_a_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(reset_forgets_the_next_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(malformed_requests_are_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_only_refuses_writes, setup_read_only, teardown),
 		cmocka_unit_test_setup_teardown(flush_and_get_id, setup, teardown),

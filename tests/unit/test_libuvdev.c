@@ -186,6 +186,62 @@ static void push_all_splits_large_batches(void **state)
 	assert_int_equal(fake.pushed, 300);
 }
 
+static void serve_pushes_then_pops(void **state)
+{
+	struct uvdev_vq_used used[2] = { { .head = 0, .len = 8 }, { .head = 1, .len = 1 } };
+	struct uvdev_vq_elem elems[4];
+	uint32_t pushed = 99;
+
+	(void)state;
+	pop_chains(2);
+	fake_add_chain(NULL, 0, 8);
+	assert_int_equal(uvdev_vq_serve(FAKE_FD, 0, used, 2, UVDEV_PUSH_F_IRQ, elems, 4,
+					NULL, 0, &pushed), 1);
+	assert_int_equal(pushed, 2);
+	assert_int_equal(fake.serves, 1);
+	assert_int_equal(fake.irqs, 1);
+	assert_int_equal(elems[0].head, 2);
+	/* A refused entry: those before it stay pushed, nothing is popped. */
+	fake_add_chain(NULL, 0, 8);
+	used[0] = (struct uvdev_vq_used){ .head = 2, .len = 1 };
+	used[1] = (struct uvdev_vq_used){ .head = 0, .len = 1 };	/* used already */
+	assert_int_equal(uvdev_vq_serve(FAKE_FD, 0, used, 2, 0, elems, 4, NULL, 0, &pushed),
+			 -ENOENT);
+	assert_int_equal(pushed, 1);
+	assert_int_equal(fake.chains[2].state, FAKE_USED);
+	assert_int_equal(fake.chains[3].state, FAKE_AVAIL);
+}
+
+static void serve_all_skips_refused_entries(void **state)
+{
+	static struct uvdev_vq_used used[300];
+	struct uvdev_vq_elem elems[4];
+	uint32_t i;
+	int refused = -1;
+
+	(void)state;
+	pop_chains(300);
+	fake_add_chain(NULL, 0, 8);
+	for (i = 0; i < 300; i++)
+		used[i] = (struct uvdev_vq_used){ .head = i, .len = 1 };
+	used[100].len = 9;	/* longer than the chain: refused */
+	used[290].head = 400;	/* not a chain: refused */
+	assert_int_equal(uvdev_vq_serve_all(FAKE_FD, 0, used, 300, UVDEV_PUSH_F_IRQ, elems, 4,
+					    NULL, 0, &refused), 1);
+	assert_int_equal(refused, 2);
+	assert_int_equal(fake.pushed, 298);
+	assert_int_equal(elems[0].head, 300);
+	assert_int_equal(fake.chains[100].state, FAKE_POPPED);
+	/* Nothing to push: a plain pop. */
+	assert_int_equal(uvdev_vq_serve_all(FAKE_FD, 0, used, 0, 0, elems, 4, NULL, 0,
+					    &refused), 0);
+	assert_int_equal(refused, 0);
+	/* A bad queue stops it. */
+	used[0].head = 100;
+	assert_int_equal(uvdev_vq_serve_all(FAKE_FD, 1, used, 1, 0, elems, 4, NULL, 0,
+					    &refused), -EINVAL);
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -213,6 +269,8 @@ int main(void)
 		cmocka_unit_test_setup(xfer_all_splits_large_batches, setup),
 		cmocka_unit_test_setup(push_all_skips_refused_entries, setup),
 		cmocka_unit_test_setup(push_all_splits_large_batches, setup),
+		cmocka_unit_test_setup(serve_pushes_then_pops, setup),
+		cmocka_unit_test_setup(serve_all_skips_refused_entries, setup),
 		cmocka_unit_test(names),
 	};
 

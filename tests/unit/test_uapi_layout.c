@@ -61,6 +61,24 @@ static void ioctl_numbers(void **state)
 	assert_int_equal(UVDEV_IOC_ZC_MAP, 0xc040e51a);
 	assert_int_equal(UVDEV_IOC_ZC_REAP, 0x4010e51b);
 	assert_int_equal(UVDEV_IOC_ZC_INFO, 0x8040e51c);
+	assert_int_equal(UVDEV_IOC_VQ_SERVE, 0xc038e51d);
+}
+
+static void ring_layout(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct uvdev_vq_pop), 32);
+	assert_int_equal(sizeof(struct uvdev_vq_push), 24);
+	assert_int_equal(sizeof(struct uvdev_vq_serve), 56);
+	assert_int_equal(offsetof(struct uvdev_vq_serve, push_count), 4);
+	assert_int_equal(offsetof(struct uvdev_vq_serve, used), 8);
+	assert_int_equal(offsetof(struct uvdev_vq_serve, push_flags), 16);
+	assert_int_equal(offsetof(struct uvdev_vq_serve, pop_max), 20);
+	assert_int_equal(offsetof(struct uvdev_vq_serve, elems), 24);
+	assert_int_equal(offsetof(struct uvdev_vq_serve, peek_len), 32);
+	assert_int_equal(offsetof(struct uvdev_vq_serve, pushed), 36);
+	assert_int_equal(offsetof(struct uvdev_vq_serve, peek_buf), 40);
+	assert_int_equal(offsetof(struct uvdev_vq_serve, reserved), 48);
 }
 
 static void zero_copy_layout(void **state)
@@ -83,6 +101,7 @@ int main(void)
 		cmocka_unit_test(queue_state_layout),
 		cmocka_unit_test(notif_layout),
 		cmocka_unit_test(ioctl_numbers),
+		cmocka_unit_test(ring_layout),
 		cmocka_unit_test(zero_copy_layout),
 	};
 

@@ -570,10 +570,9 @@ static void zc_reap(struct uvdev_queue *q, struct blk_queue *bq)
 int blk_serve_batch(struct uvdev_queue *q)
 {
 	struct blk_queue *bq = q->priv;
-	int fd = q->svc->dev_fd;
 	int n, i, ret;
 
-	n = uvdev_vq_pop(fd, q->index, bq->elems, BLK_BATCH, bq->hdrs, BLK_HDR_SIZE);
+	n = uvdev_queue_pop(q, bq->elems, BLK_BATCH, bq->hdrs, BLK_HDR_SIZE);
 	if (n <= 0)
 		return n;
 	for (i = 0; i < n; i++) {
@@ -601,7 +600,9 @@ int blk_serve_batch(struct uvdev_queue *q)
 		bq->used[i].head = bq->elems[i].head;
 		bq->used[i].len = bq->slots[i].req.has_status ? bq->elems[i].in_bytes : 0;
 	}
-	ret = uvdev_vq_push_all(fd, q->index, bq->used, n, UVDEV_PUSH_F_IRQ);
+	/* Push the batch and pop the next one (the next call serves it). */
+	ret = uvdev_queue_push_pop(q, bq->used, (size_t)n, UVDEV_PUSH_F_IRQ,
+				   bq->elems, BLK_BATCH, bq->hdrs, BLK_HDR_SIZE);
 	if (ret < 0)
 		return ret;
 	if (ret > 0)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Serving one virtio-blk queue from a file, a batch at a time: one VQ_POP
- * (with the 16-byte headers peeked), one VQ_XFER to fetch the data of every
- * write, the file I/O, one VQ_XFER to return read data and status bytes, and
- * one VQ_PUSH that also injects the interrupt.
+ * Serving one virtio-blk queue from a file, a batch at a time: the batch
+ * (popped with the 16-byte headers peeked), one VQ_XFER to fetch the data
+ * of every write, the file I/O, one VQ_XFER to return read data and status
+ * bytes, and one VQ_SERVE that pushes the batch, injects the interrupt and
+ * pops the next batch (a VQ_POP only starts a pass).
  */
 #ifndef UVDEV_BLK_QUEUE_H
 #define UVDEV_BLK_QUEUE_H

@@ -344,6 +344,63 @@ int uvdev_vq_push_all(int fd, uint32_t queue, const struct uvdev_vq_used *used,
 	return refused;
 }
 
+int uvdev_vq_serve(int fd, uint32_t queue, const struct uvdev_vq_used *used,
+		   uint32_t count, uint32_t flags, struct uvdev_vq_elem *elems,
+		   uint32_t max, void *peek_buf, uint32_t peek_len,
+		   uint32_t *pushed)
+{
+	struct uvdev_vq_serve req = {
+		.queue = queue,
+		.push_count = count,
+		.used = (uintptr_t)used,
+		.push_flags = flags,
+		.pop_max = max,
+		.elems = (uintptr_t)elems,
+		.peek_len = peek_len,
+		.peek_buf = (uintptr_t)peek_buf,
+	};
+	int ret = dev_ioctl(fd, UVDEV_IOC_VQ_SERVE, &req);
+
+	if (pushed)
+		*pushed = req.pushed;
+	return ret;
+}
+
+int uvdev_vq_serve_all(int fd, uint32_t queue, const struct uvdev_vq_used *used,
+		       size_t count, uint32_t flags, struct uvdev_vq_elem *elems,
+		       uint32_t max, void *peek_buf, uint32_t peek_len,
+		       int *refused)
+{
+	size_t first = count > UVDEV_MAX_BATCH ? count - UVDEV_MAX_BATCH : 0;
+	uint32_t pushed = 0;
+	int ret;
+
+	*refused = 0;
+	if (!count)
+		return uvdev_vq_pop(fd, queue, elems, max, peek_buf, peek_len);
+	/* All but the last UVDEV_MAX_BATCH entries go by plain pushes. */
+	if (first) {
+		ret = uvdev_vq_push_all(fd, queue, used, first, flags);
+		if (ret < 0)
+			return ret;
+		*refused = ret;
+	}
+	ret = uvdev_vq_serve(fd, queue, used + first, (uint32_t)(count - first),
+			     flags, elems, max, peek_buf, peek_len, &pushed);
+	if (ret != -ENOENT && ret != -ERANGE)
+		return ret;
+	/* Entry first + pushed was refused: push the rest, then pop. */
+	(*refused)++;
+	first += (size_t)pushed + 1;
+	if (first < count) {
+		ret = uvdev_vq_push_all(fd, queue, used + first, count - first, flags);
+		if (ret < 0)
+			return ret;
+		*refused += ret;
+	}
+	return uvdev_vq_pop(fd, queue, elems, max, peek_buf, peek_len);
+}
+
 int uvdev_vq_irq(int fd, uint32_t queue)
 {
 	struct uvdev_vq_irq req = { .queue = queue };

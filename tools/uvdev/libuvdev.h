@@ -125,6 +125,31 @@ int uvdev_vq_push(int fd, uint32_t queue, const struct uvdev_vq_used *used,
 int uvdev_vq_push_all(int fd, uint32_t queue, const struct uvdev_vq_used *used,
 		      size_t count, uint32_t flags);
 
+/*
+ * One UVDEV_IOC_VQ_SERVE: push @count (1..UVDEV_MAX_BATCH) used entries
+ * with UVDEV_PUSH_F_* @flags, then pop up to @max chains as uvdev_vq_pop()
+ * does. Returns the number popped (0: the ring is empty). On failure,
+ * *@pushed (if not NULL) says how many entries were pushed: fewer than
+ * @count with -ENOENT or -ERANGE (entry *@pushed was refused; nothing was
+ * popped), all of them when the pop half failed. See uapi/uvdev.h.
+ */
+int uvdev_vq_serve(int fd, uint32_t queue, const struct uvdev_vq_used *used,
+		   uint32_t count, uint32_t flags, struct uvdev_vq_elem *elems,
+		   uint32_t max, void *peek_buf, uint32_t peek_len,
+		   uint32_t *pushed);
+
+/*
+ * Push every entry of @used (any count, 0 too) as uvdev_vq_push_all() does,
+ * storing the number refused in *@refused, then pop up to @max chains:
+ * one UVDEV_IOC_VQ_SERVE when at most UVDEV_MAX_BATCH entries are pushed
+ * and none is refused. Returns the number popped, or the negative errno
+ * that stopped the whole batch as for uvdev_vq_xfer_all().
+ */
+int uvdev_vq_serve_all(int fd, uint32_t queue, const struct uvdev_vq_used *used,
+		       size_t count, uint32_t flags, struct uvdev_vq_elem *elems,
+		       uint32_t max, void *peek_buf, uint32_t peek_len,
+		       int *refused);
+
 /* Inject @queue's interrupt. */
 int uvdev_vq_irq(int fd, uint32_t queue);
 

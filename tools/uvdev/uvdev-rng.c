@@ -72,7 +72,7 @@ static int rng_serve_batch(struct uvdev_queue *q)
 	int n, i, nops = 0, ret;
 	size_t total = 0;
 
-	n = uvdev_vq_pop(fd, q->index, src->elems, RNG_BATCH, NULL, 0);
+	n = uvdev_queue_pop(q, src->elems, RNG_BATCH, NULL, 0);
 	if (n <= 0)
 		return n;
 	for (i = 0; i < n; i++) {
@@ -113,7 +113,9 @@ static int rng_serve_batch(struct uvdev_queue *q)
 			src->used[src->op_slot[i]].len = 0;
 		}
 	}
-	ret = uvdev_vq_push_all(fd, q->index, src->used, n, UVDEV_PUSH_F_IRQ);
+	/* Push the batch and pop the next one (the next call serves it). */
+	ret = uvdev_queue_push_pop(q, src->used, (size_t)n, UVDEV_PUSH_F_IRQ,
+				   src->elems, RNG_BATCH, NULL, 0);
 	if (ret < 0)
 		return ret;
 	if (ret > 0)

@@ -63,6 +63,33 @@ static int serve_until_empty(struct uvdev_queue *q)
 	return ret;
 }
 
+int uvdev_queue_pop(struct uvdev_queue *q, struct uvdev_vq_elem *elems,
+		    uint32_t max, void *peek_buf, uint32_t peek_len)
+{
+	if (q->carried) {
+		q->carried = false;
+		return (int)q->ncarried;
+	}
+	return uvdev_vq_pop(q->svc->dev_fd, q->index, elems, max, peek_buf,
+			    peek_len);
+}
+
+int uvdev_queue_push_pop(struct uvdev_queue *q, const struct uvdev_vq_used *used,
+			 size_t count, uint32_t flags, struct uvdev_vq_elem *elems,
+			 uint32_t max, void *peek_buf, uint32_t peek_len)
+{
+	int refused, n;
+
+	q->carried = false;
+	n = uvdev_vq_serve_all(q->svc->dev_fd, q->index, used, count, flags,
+			       elems, max, peek_buf, peek_len, &refused);
+	if (n < 0)
+		return n;
+	q->carried = true;
+	q->ncarried = (uint32_t)n;
+	return refused;
+}
+
 static void *queue_thread(void *arg)
 {
 	struct uvdev_queue *q = arg;
@@ -119,6 +146,13 @@ static int handle_reset(struct uvdev_service *svc, const struct uvdev_msg *msg)
 	for (i = 0; i < svc->num_queues; i++)
 		pthread_mutex_lock(&svc->queues[i].lock);
 	ret = uvdev_reply_msg(svc->dev_fd, msg, hook_result(svc, msg));
+	/*
+	 * The kernel drops the queues' chains once the reply is in (or the
+	 * message timed out), whatever it says: forget those popped by the
+	 * last push-and-pop and not served yet.
+	 */
+	for (i = 0; i < svc->num_queues; i++)
+		svc->queues[i].carried = false;
 	for (i = svc->num_queues; i-- > 0;)
 		pthread_mutex_unlock(&svc->queues[i].lock);
 	return ret;

@@ -36,6 +36,14 @@ struct uvdev_queue {
 	pthread_mutex_t lock;
 	pthread_t thread;
 	bool running;
+	/*
+	 * With @carried, the last uvdev_queue_push_pop() popped @ncarried
+	 * chains (0: the ring was empty) that the next uvdev_queue_pop()
+	 * hands out; without, the ring must be asked. A RESET clears it:
+	 * the kernel drops those chains. Under @lock; zero is "ask".
+	 */
+	bool carried;
+	uint32_t ncarried;
 	void *priv;		/* the backend's per-queue state */
 };
 
@@ -68,6 +76,28 @@ struct uvdev_service {
 	pthread_t msg_thread;
 	bool msg_running;
 };
+
+/*
+ * For serve_batch(): take the next batch of @q into @elems (and @peek_buf,
+ * as uvdev_vq_pop()): the chains the last uvdev_queue_push_pop() popped
+ * into the same arrays, or else a VQ_POP. Returns how many, 0 when the
+ * ring is empty, or a negative errno.
+ */
+int uvdev_queue_pop(struct uvdev_queue *q, struct uvdev_vq_elem *elems,
+		    uint32_t max, void *peek_buf, uint32_t peek_len);
+
+/*
+ * For serve_batch(): push the @count entries of @used (UVDEV_PUSH_F_*
+ * @flags) and pop the next batch into @elems and @peek_buf, in one
+ * UVDEV_IOC_VQ_SERVE; the next uvdev_queue_pop() returns that batch, so
+ * a busy queue makes one ring syscall per batch and an idle one finds its
+ * ring empty without another. Returns the number of entries the kernel
+ * refused (they are skipped, as by uvdev_vq_push_all()), or the negative
+ * errno that stopped the whole batch.
+ */
+int uvdev_queue_push_pop(struct uvdev_queue *q, const struct uvdev_vq_used *used,
+			 size_t count, uint32_t flags, struct uvdev_vq_elem *elems,
+			 uint32_t max, void *peek_buf, uint32_t peek_len);
 
 /* Prepare @svc for the open device @dev_fd with @num_queues queues. */
 int uvdev_service_init(struct uvdev_service *svc, int dev_fd,

@@ -447,6 +447,52 @@ struct uvdev_vq_push {
 	__u32 reserved;
 };
 
+/*
+ * UVDEV_IOC_VQ_SERVE - UVDEV_IOC_VQ_PUSH then UVDEV_IOC_VQ_POP on one queue,
+ * in one call: a busy backend returns the batch it served and takes the
+ * next with one syscall. The tracepoints, counters and the interrupt are
+ * those of the two separate calls.
+ * @queue: the queue of both halves.
+ * @push_count, @used, @push_flags: as @count, @used and @flags of
+ *	struct uvdev_vq_push (@push_count 1..UVDEV_MAX_BATCH).
+ * @pop_max, @elems, @peek_len, @peek_buf: as @max, @elems, @peek_len and
+ *	@peek_buf of struct uvdev_vq_pop (@pop_max 1..UVDEV_MAX_BATCH).
+ * @pushed: out: how many entries were pushed; must be 0 on entry. Written
+ *	whenever the call gets past its argument checks, so it is right on
+ *	failure too.
+ * @reserved: must be zero.
+ *
+ * Every argument of both halves is checked before anything is pushed: a
+ * bad one fails the call with nothing pushed and nothing popped (EINVAL a
+ * field out of range or reserved/@pushed not zero, EFAULT @used not
+ * readable, @elems or @peek_buf not user addresses, or the struct not
+ * writable). Then:
+ * - the entries are pushed in order up to the first refused, as by
+ *   UVDEV_IOC_VQ_PUSH (the interrupt, with UVDEV_PUSH_F_IRQ, covers those
+ *   pushed). If one is refused, the call fails with its errno (ENOENT not
+ *   in flight, ERANGE len above its in-bytes), @pushed says how many
+ *   before it were pushed (they stay pushed) and nothing is popped. EIO
+ *   (broken) or ENODEV (not ready) here: nothing pushed or popped.
+ * - with every entry pushed (@pushed == @push_count), up to @pop_max
+ *   chains are popped as by UVDEV_IOC_VQ_POP and the call returns how
+ *   many, 0 when the ring is empty. If the pop fails before taking any
+ *   chain (EFAULT writing @elems or @peek_buf, EIO, ENODEV), the call fails
+ *   with that errno; the push stands (@pushed) and the chain being popped
+ *   stays available for the next pop.
+ */
+struct uvdev_vq_serve {
+	__u32 queue;
+	__u32 push_count;	/* 1..UVDEV_MAX_BATCH */
+	__u64 used;		/* user array of struct uvdev_vq_used */
+	__u32 push_flags;	/* UVDEV_PUSH_F_* */
+	__u32 pop_max;		/* 1..UVDEV_MAX_BATCH */
+	__u64 elems;		/* user array of struct uvdev_vq_elem */
+	__u32 peek_len;		/* 0..UVDEV_MAX_PEEK */
+	__u32 pushed;		/* out: entries pushed */
+	__u64 peek_buf;
+	__u32 reserved[2];
+};
+
 /* UVDEV_IOC_VQ_IRQ - inject @queue's interrupt. */
 struct uvdev_vq_irq {
 	__u32 queue;
@@ -616,5 +662,6 @@ struct uvdev_zc_info {
 #define UVDEV_IOC_ZC_MAP	_IOWR(UVDEV_IOC_MAGIC, 0x1A, struct uvdev_zc_map)
 #define UVDEV_IOC_ZC_REAP	_IOW(UVDEV_IOC_MAGIC, 0x1B, struct uvdev_zc_reap)
 #define UVDEV_IOC_ZC_INFO	_IOR(UVDEV_IOC_MAGIC, 0x1C, struct uvdev_zc_info)
+#define UVDEV_IOC_VQ_SERVE	_IOWR(UVDEV_IOC_MAGIC, 0x1D, struct uvdev_vq_serve)
 
 #endif /* _UAPI_LINUX_UVDEV_H */

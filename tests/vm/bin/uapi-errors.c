@@ -7,6 +7,11 @@
  * ioctls, no libuvdev), so it has a real chain in flight to abuse: the
  * hw_random core reads from a new rng as soon as it registers.
  *
+ * Then UVDEV_IOC_VQ_SERVE on the receive queue of a virtio_net device (its
+ * driver makes many chains available at once): every field's error, and
+ * that a refused call loses nothing: entries before a refused one stay
+ * pushed, nothing is popped when the push half failed.
+ *
  * Then a virtio_blk device whose backend completes the probe's first read
  * without the interrupt: a destroy must still return in its bound (the
  * device breaks and the kernel delivers the interrupt owed).
@@ -16,6 +21,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -26,6 +33,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <linux/virtio_blk.h>
@@ -438,6 +446,219 @@ static void check_slots(const char *base)
 	destroy_quiet(b);
 }
 
+/* Chains of queue 0 of @fd popped and not pushed (VQ_INFO). */
+static uint32_t inflight_of(int fd)
+{
+	struct uvdev_vq_info info = { .queue = 0 };
+
+	if (ioctl(fd, UVDEV_IOC_VQ_INFO, &info)) {
+		perror("VQ_INFO");
+		exit(2);
+	}
+	return info.inflight;
+}
+
+/* Bring the network interface of uvdev device @name up; exits on failure. */
+static void net_up(const char *name)
+{
+	char pattern[128];
+	struct ifreq ifr;
+	uint64_t deadline = now_ms() + 30000;
+	glob_t g;
+	int sock;
+
+	snprintf(pattern, sizeof(pattern), "/sys/class/uvdev/%s/virtio*/net/*", name);
+	while (glob(pattern, 0, NULL, &g)) {
+		struct pollfd none = { .fd = -1 };
+
+		if (now_ms() > deadline) {
+			fprintf(stderr, "virtio_net did not bind to %s within 30 s\n", name);
+			exit(2);
+		}
+		poll(&none, 0, 50);	/* the driver's probe runs meanwhile */
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", strrchr(g.gl_pathv[0], '/') + 1);
+	globfree(&g);
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 || ioctl(sock, SIOCGIFFLAGS, &ifr)) {
+		perror(ifr.ifr_name);
+		exit(2);
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(sock, SIOCSIFFLAGS, &ifr)) {
+		perror(ifr.ifr_name);
+		exit(2);
+	}
+	close(sock);
+	printf("interface %s is up\n", ifr.ifr_name);
+}
+
+#define SERVE_SENTINEL	0xa5a5a5a5u
+
+/*
+ * UVDEV_IOC_VQ_SERVE on the receive queue of a virtio_net device, which
+ * has many chains available once its interface is up: the backend holds
+ * two in flight and others stay available, so "nothing popped" and
+ * "nothing pushed" are both observable.
+ */
+static void check_serve(const char *base)
+{
+	struct uvdev_vq_kickfd kfd = { .queue = 0 };
+	struct uvdev_vq_elem elems[4], two[2];
+	struct uvdev_vq_pop pop = { .queue = 0, .max = 2, .elems = (uintptr_t)two };
+	struct uvdev_vq_used used[2];
+	struct uvdev_vq_push push = { .queue = 0, .count = 1, .used = (uintptr_t)used };
+	struct uvdev_vq_serve req, *ro;
+	struct uvdev_create c;
+	char name[UVDEV_NAME_MAX], path[64];
+	uint8_t peek[4 * 16];
+	uint64_t deadline;
+	pthread_t thread;
+	uint32_t a, b, i;
+	void *unmapped;
+	int fd, efd, n;
+
+	snprintf(name, sizeof(name), "%.20s-serve", base);
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	c.device_id = VIRTIO_ID_NET;
+	c.features = 1ULL << VIRTIO_F_VERSION_1;
+	c.num_queues = 2;
+	c.max_queue_size = 64;
+	if (ioctl(control_fd, UVDEV_IOC_CREATE, &c)) {
+		perror("create the virtio_net device");
+		exit(2);
+	}
+	snprintf(path, sizeof(path), UVDEV_DEV_DIR "/%s", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	efd = eventfd(0, EFD_CLOEXEC);
+	kfd.fd = efd;
+	unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fd < 0 || efd < 0 || unmapped == MAP_FAILED || ro == MAP_FAILED ||
+	    ioctl(fd, UVDEV_IOC_VQ_SET_KICKFD, &kfd) ||
+	    pthread_create(&thread, NULL, message_loop, &fd)) {
+		perror(path);
+		exit(2);
+	}
+	net_up(name);
+	/* The driver fills its receive ring: wait until two chains pop. */
+	deadline = now_ms() + 30000;
+	n = 0;
+	while (n < 2) {
+		struct pollfd pfd = { .fd = efd, .events = POLLIN };
+		uint64_t v;
+		int got;
+
+		if (now_ms() > deadline || poll(&pfd, 1, 1000) < 0) {
+			fprintf(stderr, "virtio_net made no receive buffers available\n");
+			exit(2);
+		}
+		if (pfd.revents && read(efd, &v, sizeof(v)) != sizeof(v))
+			exit(2);
+		pop.max = 2 - (uint32_t)n;
+		pop.elems = (uintptr_t)(two + n);
+		got = ioctl(fd, UVDEV_IOC_VQ_POP, &pop);
+		if (got < 0 && errno != ENODEV) {
+			perror("pop");
+			exit(2);
+		}
+		if (got > 0)
+			n += got;
+	}
+	a = two[0].head;
+	b = two[1].head;
+	printf("popped receive chains %u and %u (%u in-bytes)\n", a, b, two[0].in_bytes);
+
+/* A valid request for one entry and four chains, then @set, then the call. */
+#define SERVE_REQ(set) \
+	(req = (struct uvdev_vq_serve){ .queue = 0, .push_count = 1, \
+		.used = (uintptr_t)used, .pop_max = 4, .elems = (uintptr_t)elems }, \
+	 (set), ioctl(fd, UVDEV_IOC_VQ_SERVE, &req))
+
+	/* Bad arguments: nothing pushed, nothing popped. */
+	used[0] = (struct uvdev_vq_used){ .head = a, .len = 0 };
+	CHECK_ERR(SERVE_REQ((req.queue = 2)), EINVAL);
+	CHECK_ERR(SERVE_REQ((req.queue = 0xffffffff)), EINVAL);
+	CHECK_ERR(SERVE_REQ((req.push_count = 0)), EINVAL);
+	CHECK_ERR(SERVE_REQ((req.push_count = UVDEV_MAX_BATCH + 1)), EINVAL);
+	CHECK_ERR(SERVE_REQ((req.pop_max = 0)), EINVAL);
+	CHECK_ERR(SERVE_REQ((req.pop_max = UVDEV_MAX_BATCH + 1)), EINVAL);
+	CHECK_ERR(SERVE_REQ((req.peek_len = UVDEV_MAX_PEEK + 1,
+				 req.peek_buf = (uintptr_t)peek)), EINVAL);
+	CHECK_ERR(SERVE_REQ((req.push_flags = 0x80)), EINVAL);
+	CHECK_ERR(SERVE_REQ((req.reserved[0] = 1, req.reserved[1] = 0)), EINVAL);
+	CHECK_ERR(SERVE_REQ((req.reserved[0] = 0, req.reserved[1] = 1)), EINVAL);
+	CHECK_ERR(SERVE_REQ((req.pushed = 1)), EINVAL);
+	CHECK_ERR(SERVE_REQ((req.used = (uintptr_t)unmapped)), EFAULT);
+	CHECK_ERR(SERVE_REQ((req.used = 0xffff800000000000ULL)), EFAULT);
+	CHECK_ERR(SERVE_REQ((req.elems = 0xffff800000000000ULL)), EFAULT);
+	CHECK_ERR(SERVE_REQ((req.peek_len = 16, req.peek_buf = 0xffff800000000000ULL)), EFAULT);
+	CHECK_ERR(ioctl(fd, UVDEV_IOC_VQ_SERVE, unmapped), EFAULT);
+	/* The struct must be writable (for @pushed) before anything is pushed. */
+	*ro = (struct uvdev_vq_serve){ .queue = 0, .push_count = 1, .used = (uintptr_t)used,
+				       .pop_max = 4, .elems = (uintptr_t)elems };
+	if (mprotect(ro, 4096, PROT_READ)) {
+		perror("mprotect");
+		exit(2);
+	}
+	CHECK_ERR(ioctl(fd, UVDEV_IOC_VQ_SERVE, ro), EFAULT);
+	/* Refused first entries: @pushed 0, nothing popped. */
+	used[0] = (struct uvdev_vq_used){ .head = a, .len = two[0].in_bytes + 1 };
+	CHECK_ERR(SERVE_REQ((req.pushed = 0)), ERANGE);
+	check_true("ERANGE: pushed 0", req.pushed == 0);
+	used[0] = (struct uvdev_vq_used){ .head = 0xffff, .len = 0 };
+	CHECK_ERR(SERVE_REQ((req.pushed = 0)), ENOENT);
+	check_true("ENOENT: pushed 0", req.pushed == 0);
+	check_true("bad arguments pushed and popped nothing: two chains in flight",
+		   inflight_of(fd) == 2);
+
+	/* A refused second entry: the first stays pushed, nothing is popped. */
+	for (i = 0; i < 4; i++)
+		elems[i] = (struct uvdev_vq_elem){ SERVE_SENTINEL, SERVE_SENTINEL,
+						   SERVE_SENTINEL, SERVE_SENTINEL };
+	used[0] = (struct uvdev_vq_used){ .head = a, .len = 0 };
+	used[1] = (struct uvdev_vq_used){ .head = a, .len = 0 };	/* pushed just before */
+	CHECK_ERR(SERVE_REQ((req.push_count = 2, req.push_flags = UVDEV_PUSH_F_IRQ)), ENOENT);
+	check_true("pushed says the first entry went", req.pushed == 1);
+	check_true("nothing was popped: the elems are untouched",
+		   elems[0].head == SERVE_SENTINEL && elems[3].nsegs == SERVE_SENTINEL);
+	check_true("one chain left in flight", inflight_of(fd) == 1);
+	used[0] = (struct uvdev_vq_used){ .head = a, .len = 0 };
+	CHECK_ERR(ioctl(fd, UVDEV_IOC_VQ_PUSH, &push), ENOENT);	/* used already */
+
+	/* The pop half fails on bad elems: the push stands, nothing is lost. */
+	used[0] = (struct uvdev_vq_used){ .head = b, .len = 0 };
+	CHECK_ERR(SERVE_REQ((req.elems = (uintptr_t)unmapped)), EFAULT);
+	check_true("the push half stands: pushed 1", req.pushed == 1);
+	/* The chain it took is handed out again (VQ_INFO counts it in flight). */
+	check_true("only the chain the failed pop took is left to hand out",
+		   inflight_of(fd) == 1);
+
+	/* Push and pop in one call, with peeked (empty) out-bytes. */
+	pop.max = 1;
+	pop.elems = (uintptr_t)two;
+	check_true("pop the chain handed out again",
+		   ioctl(fd, UVDEV_IOC_VQ_POP, &pop) == 1 && inflight_of(fd) == 1);
+	used[0] = (struct uvdev_vq_used){ .head = two[0].head, .len = 0 };
+	memset(peek, 0xff, sizeof(peek));
+	n = SERVE_REQ((req.push_flags = UVDEV_PUSH_F_IRQ, req.peek_len = 16,
+			 req.peek_buf = (uintptr_t)peek));
+	check_true("SERVE pushes one and pops up to four", n >= 1 && n <= 4 && req.pushed == 1);
+	check_true("a receive chain peeks as zeroes", n >= 1 && peek[0] == 0 && peek[15] == 0);
+	check_true("what it popped is in flight", n >= 1 && inflight_of(fd) == (uint32_t)n);
+	printf("SERVE popped %d chain(s), first head %u\n", n, elems[0].head);
+#undef SERVE_REQ
+
+	destroy_quiet(name);
+	pthread_join(thread, NULL);
+	close(fd);
+	close(efd);
+	munmap(unmapped, 4096);
+	munmap(ro, 4096);
+}
+
 static int check_lost_irq_destroy(const char *base)
 {
 	const unsigned int timeout_ms = 1000, bound_ms = timeout_ms + 1000 + 5000;
@@ -630,6 +851,7 @@ int main(int argc, char **argv)
 	close(dev_fd);
 	close(efd);
 	check_slots(name);
+	check_serve(name);
 	if (check_lost_irq_destroy(name))
 		return 2;
 	close(control_fd);
