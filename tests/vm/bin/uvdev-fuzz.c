@@ -4102,7 +4102,8 @@ static void misc_bad_ioctl(struct fz_thread *t, struct slot *s)
 		break;
 	case 5:
 		cmd = (const unsigned long[]){ UVDEV_IOC_DEV_INFO, UVDEV_IOC_VQ_POP, UVDEV_IOC_VQ_PUSH,
-					       UVDEV_IOC_GET_CONFIG }[below(&t->rng, 4)];
+					       UVDEV_IOC_VQ_SERVE,
+					       UVDEV_IOC_GET_CONFIG }[below(&t->rng, 5)];
 		fd = g_control_fd;
 		what = "a device command on the control fd";
 		break;
@@ -4133,9 +4134,11 @@ static void misc_bad_arg(struct fz_thread *t, struct slot *s)
 		{ UVDEV_IOC_VQ_POP, "VQ_POP", false },
 		{ UVDEV_IOC_VQ_XFER, "VQ_XFER", false },
 		{ UVDEV_IOC_VQ_PUSH, "VQ_PUSH", false },
+		{ UVDEV_IOC_VQ_SERVE, "VQ_SERVE", false },
 		{ UVDEV_IOC_VQ_IRQ, "VQ_IRQ", false },
 		{ UVDEV_IOC_SET_CONFIG, "SET_CONFIG", false },
 		{ UVDEV_IOC_GET_CONFIG, "GET_CONFIG", false },
+		{ UVDEV_IOC_NOTIFY, "NOTIFY", false },
 	};
 	unsigned int i = below(&t->rng, sizeof(cmds) / sizeof(cmds[0]));
 	struct badptr bp = pick_bad(&t->rng, cmds[i].writes);
