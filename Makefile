@@ -244,20 +244,14 @@ $(O)/tests/vm/bin/%: tests/vm/bin/%.c $(wildcard kernel/include/uapi/*.h) \
 
 vm-test-bins: $(VM_TEST_BINS)
 
-# The cases run in two boots side by side: lane 1, and after the harness
-# self-test (a boot of its own: it taints the kernel) the cases whose
-# "# lane: 2" line puts them in lane 2, each with its own results and
-# console log. Lane 2's output is printed after lane 1's.
+# The harness self-test boots beside the cases (its own results and
+# console log) and prints its verdicts after them.
 check-vm: all $(SELFTEST_MODULE) $(VM_TEST_BINS)
-	@{ rc=0; \
-	  UVDEV_BUILD=$(O) tests/vm/selftest/run-harness-selftest.sh || rc=1; \
-	  UVDEV_BUILD=$(O) tests/vm/run.sh --all --lane 2 \
-		--results $(O)/vm/results-lane2 || rc=1; \
-	  exit $$rc; } >$(O)/vm-lane2.out 2>&1 & \
-	lane2=$$!; \
-	UVDEV_BUILD=$(O) tests/vm/run.sh --all --lane 1; rc=$$?; \
-	wait $$lane2 || rc=1; \
-	cat $(O)/vm-lane2.out; \
+	@UVDEV_BUILD=$(O) tests/vm/selftest/run-harness-selftest.sh >$(O)/vm-selftest.out 2>&1 & \
+	selftest=$$!; \
+	UVDEV_BUILD=$(O) tests/vm/run.sh --all; rc=$$?; \
+	wait $$selftest || rc=1; \
+	cat $(O)/vm-selftest.out; \
 	exit $$rc
 
 # The perf gate (tests/perf/gate.sh --help): guest instructions per request

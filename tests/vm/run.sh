@@ -27,9 +27,6 @@ tier); on a --kernel run, a problem in the boot log fails the run too.
 Options:
   --all                 run every case in tests/vm/cases (sorted by name)
   --list                list the cases and exit
-  --lane N              with --all or --list: only the cases whose "# lane: N"
-                        line names N (a case without one is in lane 1);
-                        make check-vm boots lanes 1 and 2 side by side
   --cases-dir DIR       take cases from DIR instead of tests/vm/cases
   --timeout SEC         per-case timeout (default 300, or the case's own
                         "# timeout: SEC" line); a case's "# qemu: ARGS"
@@ -84,14 +81,12 @@ kernel_image=
 modules_dir=
 extra_append=
 time_scale=1
-lane=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cases-dir) cases_dir=$(cd "$2" && pwd) || exit 2; shift ;;
 	--all) all=1 ;;
 	--list) list=1 ;;
-	--lane) lane=$2; shift ;;
 	--timeout) default_timeout=$2; shift ;;
 	--deterministic) deterministic=1; smp=1 ;;
 	--smp) smp=$2; shift ;;
@@ -109,24 +104,15 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-# in_lane FILE: the case FILE is in the lane --lane named (any without it).
-in_lane() {
-	local l
-
-	[ -z "$lane" ] && return 0
-	l=$(sed -n 's/^# lane: *\([0-9]\+\).*/\1/p; T; q' "$1")
-	[ "${l:-1}" = "$lane" ]
-}
-
 if [ $list -eq 1 ]; then
 	for f in "$cases_dir"/*.sh; do
-		in_lane "$f" && basename "$f" .sh
+		basename "$f" .sh
 	done
 	exit 0
 fi
 if [ $all -eq 1 ]; then
 	for f in "$cases_dir"/*.sh; do
-		in_lane "$f" && cases+=("$(basename "$f" .sh)")
+		cases+=("$(basename "$f" .sh)")
 	done
 fi
 if [ $demo -eq 0 ] && [ ${#cases[@]} -eq 0 ]; then

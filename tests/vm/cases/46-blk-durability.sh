@@ -21,7 +21,6 @@
 # against fault-backend --mode flush-noop (a backend that completes flushes
 # without fdatasync) and must fail there: the check can see the bug.
 # timeout: 300
-# lane: 2
 . "$UVDEV_ROOT/tests/vm/lib.sh"
 
 FB=$TESTBIN/fault-backend

@@ -7,7 +7,6 @@
 # counted exactly once with the device broken; --fail-on exits 3 then and 0
 # on a healthy run.
 # timeout: 420
-# lane: 2
 # vtop-induces: stalled,broken
 . "$UVDEV_ROOT/tests/vm/lib.sh"
 

@@ -9,7 +9,6 @@
 # connections are open, names /metrics on /, serves metrics that promtool
 # accepts, and a destroyed device's series disappear.
 # timeout: 420
-# lane: 2
 . "$UVDEV_ROOT/tests/vm/lib.sh"
 
 load_module

@@ -14,7 +14,6 @@
 # are all listed with no drop; vtop's latency percentiles agree with
 # bpftrace's own clock reads, and fio's latency is not below them.
 # timeout: 900
-# lane: 2
 # vtop-induces: stalled,irq-lost,broken,needs-reset
 . "$UVDEV_ROOT/tests/vm/lib.sh"
 

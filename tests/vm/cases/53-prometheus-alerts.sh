@@ -23,7 +23,6 @@
 # nearly 4 with four: Prometheus's own CPU, and each program started in
 # the guest, grow with the host's load.
 # timeout: 420
-# lane: 2
 # vtop-induces: stalled
 # shellcheck disable=SC2016 # jq programs in single quotes name jq's variables
 . "$UVDEV_ROOT/tests/vm/lib.sh"

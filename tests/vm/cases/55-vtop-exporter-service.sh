@@ -9,7 +9,6 @@
 # libbpf complaint, and serves metrics that follow a device's pushes; with
 # CAP_PERFMON taken away it is refused, so the set is not larger than needed.
 # timeout: 120
-# lane: 2
 . "$UVDEV_ROOT/tests/vm/lib.sh"
 
 unit=$UVDEV_ROOT/tools/systemd/vtop-exporter.service.in

@@ -17,7 +17,6 @@
 # drivers_autoprobe, restored at the end): the device's one queue is never
 # used.
 # timeout: 240
-# lane: 2
 # vtop-induces: notif-stalled
 . "$UVDEV_ROOT/tests/vm/lib.sh"
 
