@@ -35,6 +35,61 @@
 #include "uvdev.h"
 #include "trace.h"
 
+/* ---- tracepoints -------------------------------------------------------- */
+
+/*
+ * The data path's tracepoints, for use behind their static branch
+ * (trace_*_enabled()). Left to itself the compiler loads a tracepoint's
+ * arguments before the branch, which a disabled tracepoint would pay on
+ * every request: the barrier keeps those loads behind it.
+ */
+static __always_inline void uvdev_trace_kick(const struct uvdev_vq *uq,
+					     u32 avail, u32 mode)
+{
+	barrier();
+	trace_uvdev_kick(uq->udev->id, uq->index, avail, mode, uq->slot,
+			 uq->udev->serial);
+}
+
+static __always_inline void uvdev_trace_pop(const struct uvdev_vq *uq, u16 head,
+					    const struct uvdev_vq_elem *elem,
+					    u64 wait, u16 avail, bool resubmitted)
+{
+	barrier();
+	trace_uvdev_vq_pop(uq->udev->id, uq->index, head,
+			   elem->out_bytes + elem->in_bytes, wait,
+			   (u16)(avail - uq->last_avail),
+			   uq->ninflight + uq->nresubmit, resubmitted, uq->slot,
+			   uq->udev->serial);
+}
+
+static __always_inline void uvdev_trace_push(const struct uvdev_vq *uq,
+					     u16 head, u32 len, u64 service_ns,
+					     u32 result)
+{
+	barrier();
+	trace_uvdev_vq_push(uq->udev->id, uq->index, head, len, service_ns,
+			    uq->ninflight + uq->nresubmit, result, uq->slot,
+			    uq->udev->serial);
+}
+
+static __always_inline void uvdev_trace_irq_inject(const struct uvdev_vq *uq)
+{
+	barrier();
+	trace_uvdev_irq_inject(uq->udev->id, uq->index, uq->slot,
+			       uq->udev->serial);
+}
+
+/* @start: the clock when the delivery began, 0 if the tracepoint was off. */
+static __always_inline void uvdev_trace_irq_deliver(const struct uvdev_vq *uq,
+						    u64 start, u32 outcome)
+{
+	barrier();
+	trace_uvdev_irq_deliver(uq->udev->id, uq->index,
+				start ? ktime_get_ns() - start : 0, outcome,
+				uq->slot, uq->udev->serial);
+}
+
 /* ---- kicks -------------------------------------------------------------- */
 
 static u16 uvdev_avail_idx(struct uvdev_vq *uq)
@@ -106,8 +161,8 @@ static bool uvdev_vq_notify(struct virtqueue *vq)
 		}
 	}
 	spin_unlock_irqrestore(&uq->kick_lock, flags);
-	trace_uvdev_kick(uq->udev->id, uq->index, avail, mode, uq->slot,
-			 uq->udev->serial);
+	if (trace_uvdev_kick_enabled())
+		uvdev_trace_kick(uq, avail, mode);
 	/* A broken device fails what the driver adds, whenever it adds it. */
 	if (unlikely(uvdev_is_broken(uq->udev)) && !uq->receive)
 		uvdev_queue_work(uq->udev, &uq->udev->fail_work);
@@ -159,8 +214,8 @@ static void uvdev_vq_interrupt(struct uvdev_vq *uq)
 	u16 avail_flags;
 
 	lockdep_assert_held(&uq->lock);
-	trace_uvdev_irq_inject(uq->udev->id, uq->index, uq->slot,
-			       uq->udev->serial);
+	if (trace_uvdev_irq_inject_enabled())
+		uvdev_trace_irq_inject(uq);
 	/* What was published so far is the driver's now, or is suppressed. */
 	atomic64_set(&uq->unnotified_ns, 0);
 	/* Pairs with the driver's barrier after it sets NO_INTERRUPT. */
@@ -180,9 +235,7 @@ static void uvdev_vq_interrupt(struct uvdev_vq *uq)
 					       UVDEV_TRACE_IRQ_SPURIOUS;
 	}
 	if (trace_uvdev_irq_deliver_enabled())
-		trace_uvdev_irq_deliver(uq->udev->id, uq->index,
-					start ? ktime_get_ns() - start : 0,
-					outcome, uq->slot, uq->udev->serial);
+		uvdev_trace_irq_deliver(uq, start, outcome);
 }
 
 /* No interrupt callback runs on @uq after this returns. */
@@ -450,11 +503,8 @@ static int uvdev_vq_pop_one(struct uvdev_vq *uq, struct uvdev_vq_elem *elem)
 	inf->in_bytes = elem->in_bytes;
 	inf->in_use = true;
 	uq->ninflight++;
-	trace_uvdev_vq_pop(uq->udev->id, uq->index, head,
-			   elem->out_bytes + elem->in_bytes, wait,
-			   (u16)(avail - uq->last_avail),
-			   uq->ninflight + uq->nresubmit, !fresh, uq->slot,
-			   uq->udev->serial);
+	if (trace_uvdev_vq_pop_enabled())
+		uvdev_trace_pop(uq, head, elem, wait, avail, !fresh);
 	return 1;
 }
 
@@ -782,9 +832,8 @@ static void uvdev_vq_complete(struct uvdev_vq *uq, u16 head, u32 len, u64 now,
 	uq->used_idx++;
 	inf->in_use = false;
 	uq->ninflight--;
-	trace_uvdev_vq_push(uq->udev->id, uq->index, head, len,
-			    now - inf->pop_ns, uq->ninflight + uq->nresubmit,
-			    result, uq->slot, uq->udev->serial);
+	if (trace_uvdev_vq_push_enabled())
+		uvdev_trace_push(uq, head, len, now - inf->pop_ns, result);
 }
 
 /*
