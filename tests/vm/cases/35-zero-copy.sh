@@ -17,7 +17,7 @@ modprobe ext4
 trap 'show_backends $?' EXIT
 
 step "zero-copy semantics and isolation"
-"$UVDEV_BUILD/tests/vm/bin/zc-test" zc0 "${ZC_KILL_CYCLES:-100}"
+"$UVDEV_BUILD/tests/vm/bin/zc-test" zc0 "${ZC_KILL_CYCLES:-1000}"
 
 step "uvdev-blk --zero-copy always: fio verify, 4k..1M, O_DIRECT"
 truncate -s 128M /tmp/zc.img
