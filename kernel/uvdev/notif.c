@@ -91,9 +91,9 @@ static void uvdev_notif_top_half(struct irq_work *work)
 		u32 value, posts, woken = 0;
 		u64 post_ns, now;
 
-		spin_lock_irqsave(&n->lock, flags);
+		raw_spin_lock_irqsave(&n->lock, flags);
 		if (!uvdev_notif_take(n, &value, &more)) {
-			spin_unlock_irqrestore(&n->lock, flags);
+			raw_spin_unlock_irqrestore(&n->lock, flags);
 			break;
 		}
 		now = ktime_get_ns();
@@ -115,14 +115,14 @@ static void uvdev_notif_top_half(struct irq_work *work)
 				n->stats.remembered++;
 			}
 		}
-		spin_unlock_irqrestore(&n->lock, flags);
+		raw_spin_unlock_irqrestore(&n->lock, flags);
 		trace_uvdev_notif_deliver(udev->id, value, now - post_ns, posts,
 					  woken);
 	} while (more);
 
-	spin_lock_irqsave(&n->lock, flags);
+	raw_spin_lock_irqsave(&n->lock, flags);
 	n->stats.top_halves++;
-	spin_unlock_irqrestore(&n->lock, flags);
+	raw_spin_unlock_irqrestore(&n->lock, flags);
 	/* Refused once the device is dead: its driver is gone. */
 	if (bottom_half)
 		uvdev_queue_work(udev, &n->bottom_half);
@@ -139,12 +139,12 @@ static void uvdev_notif_bottom_half(struct work_struct *work)
 	u32 events;
 	u64 asked;
 
-	spin_lock_irqsave(&n->lock, flags);
+	raw_spin_lock_irqsave(&n->lock, flags);
 	events = n->events;
 	n->events = 0;
 	asked = n->bh_ns;
 	n->stats.bottom_halves++;
-	spin_unlock_irqrestore(&n->lock, flags);
+	raw_spin_unlock_irqrestore(&n->lock, flags);
 	trace_uvdev_notif_bh(udev->id, events, ktime_get_ns() - asked);
 
 	if (events & UVDEV_NOTIF_EV_NEEDS_RESET)
@@ -190,10 +190,10 @@ long uvdev_notify_ioctl(struct uvdev_device *udev,
 	}
 
 	now = ktime_get_ns();
-	spin_lock_irqsave(&n->lock, flags);
+	raw_spin_lock_irqsave(&n->lock, flags);
 	if (n->fail) {
 		ret = n->fail;
-		spin_unlock_irqrestore(&n->lock, flags);
+		raw_spin_unlock_irqrestore(&n->lock, flags);
 		goto out;
 	}
 	n->events |= req.events;
@@ -212,7 +212,7 @@ long uvdev_notify_ioctl(struct uvdev_device *udev,
 	/* Under the lock: once n->fail is set, no top half is queued. */
 	if (req.count)
 		irq_work_queue(&n->top_half);
-	spin_unlock_irqrestore(&n->lock, flags);
+	raw_spin_unlock_irqrestore(&n->lock, flags);
 
 	if (trace_uvdev_notif_post_enabled())
 		for (i = 0; i < req.count; i++)
@@ -251,7 +251,7 @@ int uvdev_notif_wait(struct uvdev_device *udev, u32 key, u32 timeout_ms,
 	init_completion(&w.done);
 	trace_uvdev_notif_wait_start(udev->id, key);
 
-	spin_lock_irqsave(&n->lock, flags);
+	raw_spin_lock_irqsave(&n->lock, flags);
 	if (n->fail) {
 		ret = n->fail;
 	} else if (__test_and_clear_bit(key, n->remembered)) {
@@ -266,21 +266,21 @@ int uvdev_notif_wait(struct uvdev_device *udev, u32 key, u32 timeout_ms,
 		n->nwaiters++;
 		ret = 1;	/* waits */
 	}
-	spin_unlock_irqrestore(&n->lock, flags);
+	raw_spin_unlock_irqrestore(&n->lock, flags);
 
 	if (ret == 1) {
 		unsigned long timeout = msecs_to_jiffies(timeout_ms);
 
 		left = wait_for_completion_interruptible_timeout(&w.done,
 								 timeout);
-		spin_lock_irqsave(&n->lock, flags);
+		raw_spin_lock_irqsave(&n->lock, flags);
 		if (w.ended)
 			ret = w.result;
 		else
 			ret = left ? -EINTR : -ETIMEDOUT;
 		list_del(&w.node);
 		n->nwaiters--;
-		spin_unlock_irqrestore(&n->lock, flags);
+		raw_spin_unlock_irqrestore(&n->lock, flags);
 		result = !ret ? UVDEV_TRACE_WAIT_WOKEN :
 			 ret == -ETIMEDOUT ? UVDEV_TRACE_WAIT_TIMEOUT :
 			 ret == -EINTR ? UVDEV_TRACE_WAIT_INTERRUPTED :
@@ -309,7 +309,7 @@ void uvdev_notif_fail(struct uvdev_device *udev, int err)
 	struct uvdev_notif_waiter *w;
 	unsigned long flags;
 
-	spin_lock_irqsave(&n->lock, flags);
+	raw_spin_lock_irqsave(&n->lock, flags);
 	if (!n->fail)
 		n->fail = err;
 	list_for_each_entry(w, &n->waiters, node) {
@@ -319,7 +319,7 @@ void uvdev_notif_fail(struct uvdev_device *udev, int err)
 		w->result = n->fail;
 		complete(&w->done);
 	}
-	spin_unlock_irqrestore(&n->lock, flags);
+	raw_spin_unlock_irqrestore(&n->lock, flags);
 }
 
 /*
@@ -339,7 +339,7 @@ void uvdev_notif_state(struct uvdev_device *udev, struct uvdev_notif_state *st)
 	struct uvdev_notif_waiter *w;
 	unsigned long flags;
 
-	spin_lock_irqsave(&n->lock, flags);
+	raw_spin_lock_irqsave(&n->lock, flags);
 	st->notif_max = n->max;
 	st->remembered_now = bitmap_weight(n->remembered, n->max + 1);
 	st->events = n->events;
@@ -361,7 +361,7 @@ void uvdev_notif_state(struct uvdev_device *udev, struct uvdev_notif_state *st)
 	st->consumed = n->stats.consumed;
 	st->bottom_halves = n->stats.bottom_halves;
 	st->top_halves = n->stats.top_halves;
-	spin_unlock_irqrestore(&n->lock, flags);
+	raw_spin_unlock_irqrestore(&n->lock, flags);
 }
 
 /* ---- the device's notification state ---------------------------------- */
@@ -371,7 +371,7 @@ int uvdev_notif_init(struct uvdev_device *udev, u32 max)
 	struct uvdev_notif *n = &udev->notif;
 
 	n->max = max;
-	spin_lock_init(&n->lock);
+	raw_spin_lock_init(&n->lock);
 	INIT_LIST_HEAD(&n->waiters);
 	n->posted = bitmap_zalloc(max + 1, GFP_KERNEL);
 	n->remembered = bitmap_zalloc(max + 1, GFP_KERNEL);

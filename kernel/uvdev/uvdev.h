@@ -100,9 +100,12 @@ struct uvdev_notif {
 
 	/*
 	 * Protects everything below. Taken by posters, waiters and the top
-	 * half, which runs in hard interrupt context: always irqsave.
+	 * half, which runs in hard interrupt context: always irqsave, and raw
+	 * so that it does not sleep there on PREEMPT_RT either. Every section
+	 * is bounded: at most 256 values per post, UVDEV_NOTIF_MAX_WAITERS
+	 * waiters, a bitmap of notif_max + 1 bits.
 	 */
-	spinlock_t lock;
+	raw_spinlock_t lock;
 	unsigned long *posted;		/* values the top half has not taken */
 	u32 *posts;			/* [max + 1]: posts merged into each */
 	u64 *post_ns;			/* [max + 1]: when each was first posted */
