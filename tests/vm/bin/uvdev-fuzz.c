@@ -229,7 +229,7 @@ static bool chance(struct prng *r, unsigned int per_mille)
 
 enum call_kind {
 	K_CREATE, K_DESTROY, K_OPEN, K_CLOSE, K_READ, K_WRITE, K_POLL,
-	K_DEV_INFO, K_VQ_INFO, K_KICKFD, K_POP, K_XFER, K_PUSH, K_IRQ,
+	K_DEV_INFO, K_VQ_INFO, K_KICKFD, K_POP, K_XFER, K_PUSH, K_SERVE, K_IRQ,
 	K_SET_CONFIG, K_GET_CONFIG, K_QUEUE_STATE, K_OTHER_IOCTL, K_SYSFS, K_CLIENT,
 	K_NKINDS
 };
@@ -237,7 +237,7 @@ enum call_kind {
 static const char *const kind_names[K_NKINDS] = {
 	"CREATE", "DESTROY", "open", "close", "read", "write", "poll",
 	"DEV_INFO", "VQ_INFO", "VQ_SET_KICKFD", "VQ_POP", "VQ_XFER", "VQ_PUSH",
-	"VQ_IRQ", "SET_CONFIG", "GET_CONFIG", "QUEUE_STATE", "other ioctls", "sysfs",
+	"VQ_SERVE", "VQ_IRQ", "SET_CONFIG", "GET_CONFIG", "QUEUE_STATE", "other ioctls", "sysfs",
 	"client I/O",
 };
 
@@ -1444,6 +1444,7 @@ struct opmeta {
 
 #define BATCH_OPS	UVDEV_MAX_BATCH
 #define SERVE_MAX	64
+#define SERVE_PEEK	16		/* VQ_SERVE's peek, when it asks for one */
 
 struct ring_ctx {
 	struct fz_thread *t;
@@ -1469,6 +1470,17 @@ struct ring_ctx {
 	struct svc sv[SERVE_MAX];
 	int nsv;
 	bool abort;			/* a device-level error ended the round */
+	/*
+	 * What a VQ_SERVE popped, recorded once the serving pass is over (the
+	 * pass holds indices into held[]); one such serve per pass.
+	 */
+	struct {
+		uint32_t queue, peek_len;
+		unsigned int epoch;
+		long n;
+		struct uvdev_vq_elem elems[SERVE_MAX];
+		uint8_t peek[SERVE_MAX * SERVE_PEEK];
+	} served;
 };
 
 static bool held_stale(struct ring_ctx *c, const struct held *h)
@@ -1977,6 +1989,71 @@ static void serve_blk(struct ring_ctx *c, int i)
 		*p = status;
 }
 
+/*
+ * VQ_SERVE: push @used as VQ_PUSH would, and pop the queue's next chains
+ * into c->served. Returns what VQ_PUSH would have returned for @used (the
+ * entries pushed, or -1 with errno when none was), so that push_round()
+ * checks both calls alike; checks here what only VQ_SERVE says: the errno
+ * of a refused entry after others were pushed, and the pop half.
+ */
+static long serve_call(struct ring_ctx *c, const struct uvdev_vq_used *used, int n,
+		       uint32_t flags, int bad, const char *badwhat)
+{
+	struct fz_thread *t = c->t;
+	struct slot *s = c->s;
+	bool peek = chance(&t->rng, 500);
+	unsigned int epoch = atomic_load(&s->q_epoch[c->q]);
+	struct uvdev_vq_serve sv;
+	long ret;
+	int err;
+
+	memset(&sv, 0, sizeof(sv));
+	sv.queue = c->q;
+	sv.push_count = (uint32_t)n;
+	sv.used = (uintptr_t)used;
+	sv.push_flags = flags;
+	sv.pop_max = 1 + below(&t->rng, SERVE_MAX);
+	sv.elems = (uintptr_t)c->served.elems;
+	sv.peek_len = peek ? SERVE_PEEK : 0;
+	sv.peek_buf = (uintptr_t)c->served.peek;
+	if (peek)
+		memset(c->served.peek, 0xa5, sizeof(c->served.peek));
+	ret = CALL(t, K_SERVE, 0, ioctl(c->fd, UVDEV_IOC_VQ_SERVE, &sv),
+		   "VQ_SERVE %s q%u push %d%s pop %u peek %u%s%s", s->name, c->q, n,
+		   flags ? " +irq" : "", sv.pop_max, sv.peek_len,
+		   bad >= 0 ? ", refuse one: " : "", badwhat);
+	err = errno;
+	if (ret >= 0) {
+		if (ret > sv.pop_max) {
+			problem(t, "VQ_SERVE with pop_max %u returned %ld", sv.pop_max, ret);
+			ret = 0;
+		}
+		c->served.queue = c->q;
+		c->served.epoch = epoch;
+		c->served.peek_len = sv.peek_len;
+		c->served.n = ret;
+		return n;
+	}
+	if (sv.pushed > (uint32_t)n) {
+		problem(t, "VQ_SERVE of %d entries says it pushed %u", n, sv.pushed);
+		errno = err;
+		return -1;
+	}
+	if (!sv.pushed) {
+		errno = err;
+		return -1;
+	}
+	if (dev_err(err) || err == EINTR)
+		return sv.pushed;
+	if ((int)sv.pushed == n)
+		problem(t, "VQ_SERVE of %s queue %u pushed every entry, then its pop failed with %s",
+			s->name, c->q, errname(err));
+	else if ((int)sv.pushed == bad && err != ENOENT && err != ERANGE && err != EINVAL)
+		surprise(t, "VQ_SERVE refusing %s after %u pushed fails with %s", badwhat, sv.pushed,
+			 errname(err));
+	return sv.pushed;
+}
+
 /* Push the served chains of the round, with a refused entry mixed in. */
 static void push_round(struct ring_ctx *c)
 {
@@ -2056,13 +2133,18 @@ static void push_round(struct ring_ctx *c)
 		n++;
 	}
 	flags = (!cleanup && chance(&t->rng, 150)) ? 0 : UVDEV_PUSH_F_IRQ;
-	memset(&pr, 0, sizeof(pr));
-	pr.queue = c->q;
-	pr.count = (uint32_t)n;
-	pr.used = (uintptr_t)used;
-	pr.flags = flags;
-	ret = CALL(t, K_PUSH, 0, ioctl(c->fd, UVDEV_IOC_VQ_PUSH, &pr), "VQ_PUSH %s q%u %d entries%s%s%s",
-		   s->name, c->q, n, flags ? " +irq" : "", bad >= 0 ? ", refuse one: " : "", badwhat);
+	if (!c->served.n && c->nheld + SERVE_MAX <= MAX_HELD && chance(&t->rng, 300)) {
+		ret = serve_call(c, used, n, flags, bad, badwhat);
+	} else {
+		memset(&pr, 0, sizeof(pr));
+		pr.queue = c->q;
+		pr.count = (uint32_t)n;
+		pr.used = (uintptr_t)used;
+		pr.flags = flags;
+		ret = CALL(t, K_PUSH, 0, ioctl(c->fd, UVDEV_IOC_VQ_PUSH, &pr),
+			   "VQ_PUSH %s q%u %d entries%s%s%s", s->name, c->q, n, flags ? " +irq" : "",
+			   bad >= 0 ? ", refuse one: " : "", badwhat);
+	}
 	if (ret < 0) {
 		int err = errno;
 
@@ -2217,6 +2299,11 @@ static void ring_serve_due(struct ring_ctx *c)
 			serve_round(c, q, idx, n);
 	}
 	compact_held(c);
+	if (c->served.n) {
+		record_popped(c, c->served.queue, c->served.elems, c->served.n, c->served.epoch,
+			      c->served.peek_len ? c->served.peek : NULL, c->served.peek_len);
+		c->served.n = 0;
+	}
 }
 
 /* ---- the rings, misused --------------------------------------------------- */
@@ -5833,10 +5920,11 @@ static void usage(FILE *f)
 "    Creates virtio devices through " UVDEV_CONTROL_PATH " and serves them\n"
 "    itself, with raw ioctls, from several threads per device: a message\n"
 "    thread answers control messages, a ring thread pops, transfers and\n"
-"    pushes chains, two chaos threads create, open, close (a backend\n"
-"    restart), destroy (with the fd open and closed) and call every other\n"
-"    ioctl, and clients use the kernel's drivers (O_DIRECT reads and writes\n"
-"    on the virtio_blk disks, GET_ID through sysfs, /dev/hwrng).\n"
+"    pushes chains (or pushes and pops in one VQ_SERVE), two chaos threads\n"
+"    create, open, close (a backend restart), destroy (with the fd open and\n"
+"    closed) and call every other ioctl, and clients use the kernel's\n"
+"    drivers (O_DIRECT reads and writes on the virtio_blk disks, GET_ID\n"
+"    through sysfs, /dev/hwrng).\n"
 "\n"
 "    Most messages are answered and most chains served correctly, so the\n"
 "    drivers bind and real I/O flows. Mixed in: malformed arguments in every\n"
