@@ -46,6 +46,8 @@ static void three_devices(struct fixture *f)
 	q->stats.kicks[UVDEV_TRACE_KICK_DROPPED] = 2;
 	q->stats.pops = 28;
 	q->stats.pushes = 27;
+	q->stats.resubmits = 3;
+	q->stats.failed = 2;
 	q->stats.pop_bytes = 28 * 4096;
 	q->stats.push_bytes = 27 * 512;
 	q->stats.irq_injects = 27;
@@ -241,6 +243,11 @@ static void series_values(void **state)
 	assert_true(has_line(t, "uvdev_queue_irqs_delivered_total{device=\"blk0\",queue=\"0\",outcome=\"spurious\"} 2"));
 	assert_true(has_line(t, "uvdev_queue_inflight{device=\"blk0\",queue=\"0\"} 1"));
 	assert_true(has_line(t, "uvdev_queue_oldest_inflight_seconds{device=\"blk0\",queue=\"0\"} 2.0000005"));
+	assert_true(has_line(t, "uvdev_queue_resubmits_total{device=\"blk0\",queue=\"0\"} 3"));
+	assert_true(has_line(t, "uvdev_queue_failed_total{device=\"blk0\",queue=\"0\"} 2"));
+	assert_true(has_line(t, "uvdev_queue_oldest_pending_seconds{device=\"blk0\",queue=\"0\"} 5"));
+	/* None pending or none in flight: 0, not an age since boot. */
+	assert_true(has_line(t, "uvdev_queue_oldest_pending_seconds{device=\"blk0\",queue=\"1\"} 0"));
 	assert_true(has_line(t, "uvdev_queue_state{device=\"blk0\",queue=\"0\",state=\"stalled\"} 1"));
 	assert_true(has_line(t, "uvdev_queue_state{device=\"blk0\",queue=\"0\",state=\"ok\"} 0"));
 	assert_true(has_line(t, "uvdev_queue_state{device=\"blk0\",queue=\"1\",state=\"idle\"} 1"));
@@ -337,6 +344,8 @@ static void one_help_and_type_per_family(void **state)
 		"uvdev_queue_irqs_injected_total counter",
 		"uvdev_queue_irqs_delivered_total counter", "uvdev_queue_inflight gauge",
 		"uvdev_queue_oldest_inflight_seconds gauge",
+		"uvdev_queue_resubmits_total counter", "uvdev_queue_failed_total counter",
+		"uvdev_queue_oldest_pending_seconds gauge",
 		"uvdev_queue_wait_seconds histogram", "uvdev_queue_service_seconds histogram",
 		"uvdev_queue_irq_latency_seconds histogram", "uvdev_queue_state gauge",
 		"uvdev_device_messages_total counter", "uvdev_device_message_seconds histogram",

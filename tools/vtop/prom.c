@@ -424,6 +424,16 @@ static uint64_t q_pushes(const struct vtop_queue_row *q)
 	return q->cur.stats.pushes;
 }
 
+static uint64_t q_resubmits(const struct vtop_queue_row *q)
+{
+	return q->cur.stats.resubmits;
+}
+
+static uint64_t q_failed(const struct vtop_queue_row *q)
+{
+	return q->cur.stats.failed;
+}
+
 static uint64_t q_irq_injects(const struct vtop_queue_row *q)
 {
 	return q->cur.stats.irq_injects;
@@ -529,6 +539,12 @@ static void queue_metrics(FILE *out, const struct vtop_view *v)
 		     "Chains popped by the backend.", q_pops);
 	queue_family(out, v, "uvdev_queue_pushes_total", "counter",
 		     "Chains pushed back to the driver.", q_pushes);
+	queue_family(out, v, "uvdev_queue_resubmits_total", "counter",
+		     "Chains popped again after a backend restart (counted in pops too).",
+		     q_resubmits);
+	queue_family(out, v, "uvdev_queue_failed_total", "counter",
+		     "Chains failed back to the driver by a broken device (counted in pushes too).",
+		     q_failed);
 	family(out, "uvdev_queue_bytes_total", "counter",
 	       "Bytes of the chains popped (direction=\"pop\", whole chains) and written back "
 	       "with pushes (direction=\"push\", used length).");
@@ -569,6 +585,14 @@ static void queue_metrics(FILE *out, const struct vtop_view *v)
 	queue_family(out, v, "uvdev_queue_pending", "gauge",
 		     "Chains available and not popped yet (on a receive queue: buffers posted).",
 		     q_pending);
+	family(out, "uvdev_queue_oldest_pending_seconds", "gauge",
+	       "Age of the oldest chain available and not popped, from its kick; 0 when none.");
+	for (i = 0; i < v->nqueues; i++) {
+		const struct vtop_queue_row *q = &v->queues[i];
+
+		series(out, "uvdev_queue_oldest_pending_seconds", "", &v->devs[q->dev_row], q);
+		value_seconds(out, age_ns(q->cur.k.pending_since_ns, v->now_ns));
+	}
 	queue_histograms(out, v);
 	family(out, "uvdev_queue_state", "gauge",
 	       "1 for the queue's state, 0 for the others.");
