@@ -449,6 +449,29 @@ static uint64_t q_pending(const struct vtop_queue_row *q)
 	return q->cur.k.pending;
 }
 
+static uint64_t q_inflight_since(const struct vtop_queue_row *q)
+{
+	return q->cur.k.inflight_since_ns;
+}
+
+static uint64_t q_pending_since(const struct vtop_queue_row *q)
+{
+	return q->cur.k.pending_since_ns;
+}
+
+/* One gauge per queue: the age of what @since says began, 0 when nothing. */
+static void queue_age_family(FILE *out, const struct vtop_view *v, const char *name,
+			     const char *help, uint64_t (*since)(const struct vtop_queue_row *q))
+{
+	size_t i;
+
+	family(out, name, "gauge", help);
+	for (i = 0; i < v->nqueues; i++) {
+		series(out, name, "", &v->devs[v->queues[i].dev_row], &v->queues[i]);
+		value_seconds(out, age_ns(since(&v->queues[i]), v->now_ns));
+	}
+}
+
 static uint64_t q_zc_mapped(const struct vtop_queue_row *q)
 {
 	return q->cur.stats.zc_mapped_pages;
@@ -574,25 +597,14 @@ static void queue_metrics(FILE *out, const struct vtop_view *v)
 	}
 	queue_family(out, v, "uvdev_queue_inflight", "gauge",
 		     "Chains popped and not pushed yet.", q_inflight);
-	family(out, "uvdev_queue_oldest_inflight_seconds", "gauge",
-	       "Age of the oldest chain in flight; 0 when none.");
-	for (i = 0; i < v->nqueues; i++) {
-		const struct vtop_queue_row *q = &v->queues[i];
-
-		series(out, "uvdev_queue_oldest_inflight_seconds", "", &v->devs[q->dev_row], q);
-		value_seconds(out, age_ns(q->cur.k.inflight_since_ns, v->now_ns));
-	}
+	queue_age_family(out, v, "uvdev_queue_oldest_inflight_seconds",
+			 "Age of the oldest chain in flight; 0 when none.", q_inflight_since);
 	queue_family(out, v, "uvdev_queue_pending", "gauge",
 		     "Chains available and not popped yet (on a receive queue: buffers posted).",
 		     q_pending);
-	family(out, "uvdev_queue_oldest_pending_seconds", "gauge",
-	       "Age of the oldest chain available and not popped, from its kick; 0 when none.");
-	for (i = 0; i < v->nqueues; i++) {
-		const struct vtop_queue_row *q = &v->queues[i];
-
-		series(out, "uvdev_queue_oldest_pending_seconds", "", &v->devs[q->dev_row], q);
-		value_seconds(out, age_ns(q->cur.k.pending_since_ns, v->now_ns));
-	}
+	queue_age_family(out, v, "uvdev_queue_oldest_pending_seconds",
+			 "Age of the oldest chain available and not popped, from its kick; 0 when none.",
+			 q_pending_since);
 	queue_histograms(out, v);
 	family(out, "uvdev_queue_state", "gauge",
 	       "1 for the queue's state, 0 for the others.");
