@@ -107,6 +107,9 @@ static int xfer_op(struct uvdev_vq_xfer_op *op)
 		return -ERANGE;
 	if (op->dir == UVDEV_XFER_READ && c->fail_read)
 		return -c->fail_read;
+	if ((const uint8_t *)(uintptr_t)op->addr < fake.fault_hi &&
+	    (const uint8_t *)(uintptr_t)op->addr + op->len > fake.fault_lo)
+		return -EFAULT;
 	if (op->dir == UVDEV_XFER_WRITE)
 		memcpy(c->in + op->offset, (void *)(uintptr_t)op->addr, op->len);
 	else

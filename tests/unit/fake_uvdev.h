@@ -44,6 +44,8 @@ struct fake_uvdev {
 	int pop_error;		/* errno for every VQ_POP, or 0 */
 	int xfer_error;		/* errno for every VQ_XFER, or 0 */
 	int kick_error;		/* errno for every VQ_SET_KICKFD, or 0 */
+	/* An XFER op whose buffer overlaps [fault_lo, fault_hi) faults: EFAULT. */
+	const uint8_t *fault_lo, *fault_hi;
 	int kick_fd[UVDEV_MAX_QUEUES];	/* as set by VQ_SET_KICKFD, or -1 */
 	/* What the code under test did. */
 	unsigned int pops, xfers, pushes, serves, irqs;

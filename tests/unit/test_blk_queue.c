@@ -425,6 +425,86 @@ static void failed_fetch_fails_only_its_request(void **state)
 	assert_memory_equal(back, data, sizeof(back));
 }
 
+/* --file-map: the disk's file mapped as uvdev-blk maps it, @len bytes of it. */
+static void map_disk(struct fixture *f, uint64_t len)
+{
+	void *map = mmap(NULL, DISK_BYTES, PROT_READ, MAP_SHARED, f->disk.fd, 0);
+
+	assert_true(map != MAP_FAILED);
+	f->disk.map = map;
+	f->disk.map_len = len;
+}
+
+static void unmap_disk(struct fixture *f)
+{
+	munmap((void *)f->disk.map, DISK_BYTES);
+	f->disk.map = NULL;
+}
+
+static void mapped_read_is_one_copy(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t head, small;
+
+	map_disk(f, DISK_BYTES);
+	head = add_request(VIRTIO_BLK_T_IN, 8, NULL, 0, 65536 + 1);
+	small = add_request(VIRTIO_BLK_T_IN, 300, NULL, 0, 512 + 1);
+	assert_int_equal(blk_serve_batch(&f->q), 2);
+	assert_memory_equal(fake.chains[head].in, f->image + 8 * 512, 65536);
+	assert_int_equal(status_of(head), VIRTIO_BLK_S_OK);
+	assert_int_equal(fake.chains[head].used_len, 65537);
+	assert_memory_equal(fake.chains[small].in, f->image + 300 * 512, 512);
+	assert_int_equal(status_of(small), VIRTIO_BLK_S_OK);
+	/* Still one XFER: each read's data from the mapping, then its status. */
+	assert_int_equal(fake.xfers, 1);
+	assert_int_equal(fake.xfer_ops, 4);
+	unmap_disk(f);
+}
+
+static void mapping_fault_reads_the_file(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t bad, good;
+
+	map_disk(f, DISK_BYTES);
+	/* An I/O error in the page cache, or a file that shrank: EFAULT. */
+	fake.fault_lo = f->disk.map + 8 * 512;
+	fake.fault_hi = f->disk.map + 9 * 512;
+	bad = add_request(VIRTIO_BLK_T_IN, 8, NULL, 0, 4096 + 1);
+	good = add_request(VIRTIO_BLK_T_IN, 64, NULL, 0, 4096 + 1);
+	assert_int_equal(blk_serve_batch(&f->q), 2);
+	/* Read again with pread(2): the right data, and the status it says. */
+	assert_memory_equal(fake.chains[bad].in, f->image + 8 * 512, 4096);
+	assert_int_equal(status_of(bad), VIRTIO_BLK_S_OK);
+	assert_memory_equal(fake.chains[good].in, f->image + 64 * 512, 4096);
+	assert_int_equal(status_of(good), VIRTIO_BLK_S_OK);
+	/*
+	 * The batch's XFER stops at the failed op and goes on from the next
+	 * (libuvdev), then one XFER answers the read done again.
+	 */
+	assert_int_equal(fake.xfers, 3);
+	unmap_disk(f);
+}
+
+static void reads_past_the_mapping_use_pread(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t in, across, past;
+
+	/* The disk grew after the file was mapped. */
+	map_disk(f, 64 * 512);
+	in = add_request(VIRTIO_BLK_T_IN, 56, NULL, 0, 4096 + 1);
+	across = add_request(VIRTIO_BLK_T_IN, 60, NULL, 0, 4096 + 1);
+	past = add_request(VIRTIO_BLK_T_IN, 64, NULL, 0, 4096 + 1);
+	assert_int_equal(blk_serve_batch(&f->q), 3);
+	assert_memory_equal(fake.chains[in].in, f->image + 56 * 512, 4096);
+	assert_memory_equal(fake.chains[across].in, f->image + 60 * 512, 4096);
+	assert_memory_equal(fake.chains[past].in, f->image + 64 * 512, 4096);
+	/* Two ops for the mapped read, one for each read through the arena. */
+	assert_int_equal(fake.xfer_ops, 4);
+	unmap_disk(f);
+}
+
 static void queue_gone_ends_the_batch(void **state)
 {
 	struct fixture *f = *state;
@@ -458,6 +538,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(large_requests_go_in_pieces, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_fetch_fails_only_its_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(queue_gone_ends_the_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(mapped_read_is_one_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(mapping_fault_reads_the_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(reads_past_the_mapping_use_pread, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("blk_queue", tests, NULL, NULL);

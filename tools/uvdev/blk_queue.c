@@ -27,6 +27,7 @@ struct blk_slot {
 	struct blk_req req;
 	uint8_t *out;		/* out payload: write data or ranges */
 	uint8_t *reply;		/* req.in_len bytes of reply, then the status */
+	bool mapped;		/* a read to answer from the file's mapping */
 	bool done;		/* answered (or has no status byte to answer) */
 };
 
@@ -36,8 +37,9 @@ struct blk_queue {
 	struct uvdev_vq_elem elems[BLK_BATCH];
 	struct virtio_blk_outhdr hdrs[BLK_BATCH];
 	struct blk_slot slots[BLK_BATCH];
-	struct uvdev_vq_xfer_op ops[BLK_BATCH];
-	uint8_t op_slot[BLK_BATCH];	/* the slot of each op */
+	/* Up to two ops per slot: a mapped read's data, then its status. */
+	struct uvdev_vq_xfer_op ops[2 * BLK_BATCH];
+	uint8_t op_slot[2 * BLK_BATCH];	/* the slot of each op */
 	struct uvdev_vq_used used[BLK_BATCH];
 	uint8_t status_byte;
 	uint8_t *arena;
@@ -243,16 +245,27 @@ static int apply_ranges(const struct blk_disk *disk, const struct blk_req *req,
 }
 
 /* Do what @s asks of the file; its payload is fetched, its reply buffer set. */
+/* Whether the read of @len bytes at @off can come from the file's mapping. */
+static bool blk_disk_mapped(const struct blk_disk *disk, uint64_t off, uint32_t len)
+{
+	return disk->map && off <= disk->map_len && len <= disk->map_len - off;
+}
+
 static void execute(const struct blk_disk *disk, struct blk_slot *s)
 {
 	struct blk_req *req = &s->req;
 	uint8_t status;
 	int ret = 0;
 
+	s->mapped = false;
 	switch (req->op) {
 	case BLK_OP_NONE:
 		return;
 	case BLK_OP_READ:
+		if (blk_disk_mapped(disk, req->offset, req->in_len)) {
+			s->mapped = true;
+			return;
+		}
 		ret = read_full(disk->fd, s->reply, req->in_len, req->offset);
 		break;
 	case BLK_OP_WRITE:
@@ -283,7 +296,7 @@ static void execute(const struct blk_disk *disk, struct blk_slot *s)
 /* ---- batches ----------------------------------------------------------------- */
 
 static void set_op(struct uvdev_vq_xfer_op *op, uint32_t queue, uint32_t head,
-		   uint32_t dir, uint32_t offset, void *buf, uint32_t len)
+		   uint32_t dir, uint32_t offset, const void *buf, uint32_t len)
 {
 	memset(op, 0, sizeof(*op));
 	op->queue = queue;
@@ -336,11 +349,41 @@ static int fetch_payloads(struct uvdev_queue *q, struct blk_queue *bq,
 	return 0;
 }
 
-/* Write the reply (data and status byte, or the status byte alone). */
+/*
+ * A mapped read whose data op failed (the mapping faulted: an I/O error, or
+ * the file shrank): read it again with pread(2), which says which, and
+ * answer it. The status byte sent with it is overwritten: the driver reads
+ * it only after the push.
+ */
+static int reread_mapped(struct uvdev_queue *q, struct blk_queue *bq, int i)
+{
+	struct blk_slot *s = &bq->slots[i];
+	uint32_t head = bq->elems[i].head;
+	uint32_t in_len = s->req.in_len;
+	bool ok;
+	int ret;
+
+	ret = read_full(bq->disk->fd, s->reply, in_len, s->req.offset);
+	if (ret) {
+		slot_fail(s, file_failed(bq->disk, ret));
+		s->reply[in_len] = s->req.status;
+		return xfer_one(q, bq, head, UVDEV_XFER_WRITE, s->req.status_offset,
+				s->reply + in_len, 1, &ok);
+	}
+	return xfer_one(q, bq, head, UVDEV_XFER_WRITE, s->req.status_offset - in_len,
+			s->reply, in_len + 1, &ok);
+}
+
+/*
+ * Write the replies: the data and status byte together from the arena, a
+ * mapped read's data from the mapping and its status byte apart, or the
+ * status byte alone.
+ */
 static int send_replies(struct uvdev_queue *q, struct blk_queue *bq,
 			const uint8_t *round, int nround)
 {
-	int i, ret;
+	const struct blk_disk *disk = bq->disk;
+	int i, nops = 0, ret;
 
 	for (i = 0; i < nround; i++) {
 		struct blk_slot *s = &bq->slots[round[i]];
@@ -348,21 +391,42 @@ static int send_replies(struct uvdev_queue *q, struct blk_queue *bq,
 		uint32_t in_len = s->req.in_len;
 
 		s->reply[in_len] = s->req.status;
-		if (s->req.status == VIRTIO_BLK_S_OK)
-			set_op(&bq->ops[i], q->index, head, UVDEV_XFER_WRITE,
-			       s->req.status_offset - in_len, s->reply, in_len + 1);
-		else
-			set_op(&bq->ops[i], q->index, head, UVDEV_XFER_WRITE,
+		if (s->req.status != VIRTIO_BLK_S_OK) {
+			set_op(&bq->ops[nops], q->index, head, UVDEV_XFER_WRITE,
 			       s->req.status_offset, s->reply + in_len, 1);
+		} else if (s->mapped) {
+			set_op(&bq->ops[nops], q->index, head, UVDEV_XFER_WRITE,
+			       s->req.status_offset - in_len, disk->map + s->req.offset, in_len);
+			bq->op_slot[nops++] = round[i];
+			set_op(&bq->ops[nops], q->index, head, UVDEV_XFER_WRITE,
+			       s->req.status_offset, s->reply + in_len, 1);
+		} else {
+			set_op(&bq->ops[nops], q->index, head, UVDEV_XFER_WRITE,
+			       s->req.status_offset - in_len, s->reply, in_len + 1);
+		}
+		bq->op_slot[nops++] = round[i];
 	}
-	ret = uvdev_vq_xfer_all(q->svc->dev_fd, bq->ops, nround);
+	ret = uvdev_vq_xfer_all(q->svc->dev_fd, bq->ops, nops);
 	if (ret)
 		return ret;
-	for (i = 0; i < nround; i++) {
-		if (bq->ops[i].result < 0)
+	for (i = 0; i < nops; i++) {
+		struct blk_slot *s = &bq->slots[bq->op_slot[i]];
+
+		if (bq->ops[i].result >= 0) {
+			s->done = true;
+			continue;
+		}
+		/* A mapped read's data op is the first of its two. */
+		if (s->mapped && !s->done) {
+			s->mapped = false;
+			ret = reread_mapped(q, bq, bq->op_slot[i]);
+			if (ret)
+				return ret;
+		} else {
 			backend_debug(bq->disk->backend, "queue %u: answering chain %u failed: %s",
 				      q->index, bq->ops[i].head, strerror(-bq->ops[i].result));
-		bq->slots[round[i]].done = true;
+		}
+		s->done = true;
 	}
 	return 0;
 }
@@ -500,7 +564,9 @@ static int zc_serve(struct uvdev_queue *q, struct blk_queue *bq, int i)
 
 	if (s->req.op != BLK_OP_READ && !write)
 		return 0;
-	if (!disk->zc_min || len < disk->zc_min) {
+	/* A mapped read costs one copy by XFER, and no map or unmap. */
+	if (!disk->zc_min || len < disk->zc_min ||
+	    (!write && !disk->zc_reads && blk_disk_mapped(disk, s->req.offset, len))) {
 		bq->zc.xfer_requests++;
 		return 0;
 	}

@@ -47,6 +47,17 @@ struct blk_disk {
 	atomic_bool *failed;		/* see blk_disk_failed() */
 	uint8_t *window;		/* the zero-copy window, or NULL */
 	uint32_t zc_min;		/* data bytes from which to map; 0: never */
+	/*
+	 * The file mapped read-only (--file-map), or NULL: reads within
+	 * map_len are moved by VQ_XFER straight from the mapping, with no
+	 * read(2) and no copy into the arena. The backend never touches the
+	 * mapping itself, only the kernel does: a fault there (an I/O error,
+	 * a file that shrank) fails that op with EFAULT, and the read is done
+	 * again with pread(2). Reads past map_len (the disk grew) use pread.
+	 */
+	const uint8_t *map;
+	uint64_t map_len;
+	bool zc_reads;			/* map reads into the window even so */
 };
 
 struct blk_queue;

@@ -15,10 +15,12 @@
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,6 +57,7 @@ struct blk_options {
 	uint32_t timeout_ms;
 	enum blk_zc_mode zc_mode;
 	uint32_t zc_min;
+	bool file_map;		/* read through a mapping of FILE */
 };
 
 static int blk_on_message(struct uvdev_service *svc, const struct uvdev_msg *msg)
@@ -197,7 +200,8 @@ static void usage(FILE *out)
 		"SYNOPSIS\n"
 		"    uvdev-blk [--size BYTES] [--read-only] [--queues N] [--queue-size N]\n"
 		"              [--timeout-ms MS] [--zero-copy auto|always|never]\n"
-		"              [--zero-copy-min BYTES] [--attach] [-v] NAME FILE\n"
+		"              [--zero-copy-min BYTES] [--file-map auto|never] [--attach]\n"
+		"              [-v] NAME FILE\n"
 		"    uvdev-blk --help\n"
 		"\n"
 		"DESCRIPTION\n"
@@ -252,9 +256,18 @@ static void usage(FILE *out)
 		"        mapping cost). always: map every read and write. never: XFER only,\n"
 		"        the device gets no window. When the window is full a request is\n"
 		"        copied instead. With --attach, a device created without a window\n"
-		"        is served with XFER.\n"
+		"        is served with XFER. auto leaves reads that --file-map serves to\n"
+		"        XFER: from the mapping they cost one copy and no window mapping.\n"
 		"    --zero-copy-min BYTES\n"
 		"        The smallest request auto maps (default 64K; K and M multiply).\n"
+		"    --file-map auto|never\n"
+		"        auto (default): map FILE read-only and answer reads with\n"
+		"        UVDEV_IOC_VQ_XFER straight from the mapping, one copy and no\n"
+		"        read(2); a read the mapping cannot serve (an I/O error, FILE\n"
+		"        shrank, or past the size it had at start) is read with pread(2),\n"
+		"        and when FILE cannot be mapped every read is. never: every read\n"
+		"        with pread(2) into a buffer, then XFER. Writes use pwrite(2)\n"
+		"        either way.\n"
 		"    --attach\n"
 		"        Serve the existing device NAME instead of creating it, e.g. after\n"
 		"        the previous backend was killed: the requests it left unanswered\n"
@@ -338,6 +351,7 @@ static int parse_options(int argc, char **argv, struct blk_options *opt)
 		{ "attach", no_argument, NULL, 'a' },
 		{ "zero-copy", required_argument, NULL, 'z' },
 		{ "zero-copy-min", required_argument, NULL, 'm' },
+		{ "file-map", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -350,6 +364,7 @@ static int parse_options(int argc, char **argv, struct blk_options *opt)
 	opt->queue_size = BLK_DEFAULT_QUEUE_SIZE;
 	opt->zc_mode = BLK_ZC_AUTO;
 	opt->zc_min = BLK_ZC_MIN_DEFAULT;
+	opt->file_map = true;
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -392,6 +407,14 @@ static int parse_options(int argc, char **argv, struct blk_options *opt)
 			if (parse_size(optarg, &v) || v > UINT32_MAX)
 				return usage_error("--zero-copy-min %s: give 1 byte..4G", optarg);
 			opt->zc_min = (uint32_t)v;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "auto"))
+				opt->file_map = true;
+			else if (!strcmp(optarg, "never"))
+				opt->file_map = false;
+			else
+				return usage_error("--file-map %s: give auto or never", optarg);
 			break;
 		case 'v':
 			opt->verbose = true;
@@ -499,7 +522,30 @@ static int open_window(const struct backend *b, const struct blk_options *opt,
 	disk->zc_min = opt->zc_mode == BLK_ZC_ALWAYS ? 1 : opt->zc_min;
 	if (!disk->zc_min)
 		disk->zc_min = 1;
+	disk->zc_reads = opt->zc_mode == BLK_ZC_ALWAYS;
 	return 0;
+}
+
+/*
+ * --file-map: FILE mapped read-only for the reads (see struct blk_disk).
+ * Not fatal: a FILE that cannot be mapped is read with pread(2).
+ */
+static void map_file(const struct backend *b, const struct blk_options *opt,
+		     struct blk_disk *disk)
+{
+	uint64_t len = disk->limits.capacity * BLK_SECTOR_SIZE;
+	void *map;
+
+	if (len > SIZE_MAX)
+		return;
+	map = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, disk->fd, 0);
+	if (map == MAP_FAILED) {
+		backend_error(b, "cannot map %s (%s): reading it with pread(2)", opt->path,
+			      strerror(errno));
+		return;
+	}
+	disk->map = map;
+	disk->map_len = len;
 }
 
 /* With --attach the device, not the options, says what the driver was told. */
@@ -542,6 +588,8 @@ int main(int argc, char **argv)
 	blk_serial(opt.name, disk.serial);
 	if (open_file(&b, &opt, &disk))
 		goto cleanup;
+	if (opt.file_map)
+		map_file(&b, &opt, &disk);
 
 	nqueues = opt.queues;
 	queue_size = opt.queue_size;
@@ -627,6 +675,8 @@ cleanup:
 	for (i = 0; i < UVDEV_MAX_QUEUES; i++)
 		blk_queue_free(queues[i]);
 	uvdev_zc_window_unmap(disk.window, window_pages);
+	if (disk.map)
+		munmap((void *)disk.map, (size_t)disk.map_len);
 	if (disk.fd >= 0)
 		close(disk.fd);
 	backend_fini(&b);

@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Benchmark, not a test: uvdev-blk's zero-copy data path against its XFER
-# path, the loop device and NBD, on one 64 MiB file on tmpfs served five
+# paths, the loop device and NBD, on one 64 MiB file on tmpfs served six
 # ways at once, read-only: uvdev-blk --zero-copy always (zc: the file read
-# straight into the request's pages, one copy), --zero-copy auto (auto,
-# the default: requests of 64 KiB or more mapped, smaller ones copied),
-# --zero-copy never (xfer: into the backend's buffer, then VQ_XFER, two
-# copies), loop and nbd-server over loopback TCP. O_DIRECT reads by
+# with preadv(2) straight into the request's pages, one copy), the default
+# (auto: --zero-copy auto with --file-map auto, where reads come by XFER
+# from the file's mapping), --zero-copy never (xfer: the same XFER from
+# the mapping, one copy), --zero-copy never --file-map never (pread: into
+# the backend's buffer, then XFER, two copies), loop and nbd-server over
+# loopback TCP. O_DIRECT reads by
 # blk-reqs: sequential 128 KiB and random 4 KiB, at queue depth 1 and 32.
 #
 # Points are measured in interleaved rounds, BENCH_ROUNDS (default 3)
@@ -34,6 +36,9 @@ auto_backend=$disk_backend
 uvdev_blk_disk xfer "$img" --read-only --zero-copy never
 dev[xfer]=$disk_dev
 xfer_backend=$disk_backend
+uvdev_blk_disk pread "$img" --read-only --zero-copy never --file-map never
+dev[pread]=$disk_dev
+pread_backend=$disk_backend
 
 step "loop"
 dev[loop]=$(losetup --find --show --read-only "$img")
@@ -58,7 +63,7 @@ wait_for 600 "the NBD device to be sized" nbd_sized
 dev[nbd]=/dev/nbd0
 pin_queue /dev/nbd0
 
-peers=(zc auto xfer loop nbd)
+peers=(zc auto xfer pread loop nbd)
 # Workloads: name, blk-reqs arguments, reads at QD1 and QD32.
 declare -A wargs=([seq128k]="--bs 131072 --seq" [rand4k]="--bs 4096")
 declare -A wcount1=([seq128k]=600 [rand4k]=$qd1_count)
@@ -95,6 +100,8 @@ for w in "${workloads[@]}"; do
 	bench_table "peer $w" "${peers[@]/%/ $w qd=1}" "${peers[@]/%/ $w qd=32}"
 	for qd in 1 32; do
 		bench_ratio "zc/xfer $w qd=$qd" "zc $w qd=$qd" "xfer $w qd=$qd"
+		bench_ratio "zc/pread $w qd=$qd" "zc $w qd=$qd" "pread $w qd=$qd"
+		bench_ratio "xfer/pread $w qd=$qd" "xfer $w qd=$qd" "pread $w qd=$qd"
 		bench_ratio "auto/xfer $w qd=$qd" "auto $w qd=$qd" "xfer $w qd=$qd"
 		bench_ratio "zc/loop $w qd=$qd" "zc $w qd=$qd" "loop $w qd=$qd"
 		bench_ratio "zc/nbd $w qd=$qd" "zc $w qd=$qd" "nbd $w qd=$qd"
@@ -104,6 +111,7 @@ done
 nbd-client -d /dev/nbd0
 kill "$(cat nbd.pid)"
 losetup -d "${dev[loop]}"
+stop_backend "$pread_backend"
 stop_backend "$xfer_backend"
 stop_backend "$auto_backend"
 stop_backend "$zc_backend"

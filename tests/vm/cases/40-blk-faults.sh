@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Faults: the backend is SIGKILLed mid-I/O and restarted (I/O completes
-# after the reconnect; data fsync acknowledged survives), the backend is
-# SIGSTOPped during a control message (timeout, device broken, clean
-# destroy), a device is destroyed while its driver is bound, and the module
-# unloads once the devices are gone. The harness fails the case on any
+# after the reconnect; data fsync acknowledged survives; the restarted
+# backend reads with pread(2) where the first read the file's mapping),
+# the backend is SIGSTOPped during a control message (timeout, device
+# broken, clean destroy), a device is destroyed while its driver is bound,
+# and the module unloads once the devices are gone. The harness fails the case on any
 # kernel warning.
 # timeout: 600
 # vtop-induces: stalled,broken
@@ -36,7 +37,9 @@ kill -KILL "$backend"
 wait "$backend" || true
 echo "backend killed; writer still running: $(kill -0 $writer && echo yes)"
 test -c /dev/uvdev/blk0 || fail "the device went away with its backend"
-uvdev-blk --attach blk0 /tmp/disk0.img 2>blk0b.err &
+# The first backend read the file through its mapping; this one reads it
+# with pread(2), so fsck and the checksums below see both read paths.
+uvdev-blk --attach --file-map never blk0 /tmp/disk0.img 2>blk0b.err &
 backend=$!
 wait "$writer" || fail "the write in flight across the restart failed"
 echo "ok: the write in flight completed after the reconnect"
