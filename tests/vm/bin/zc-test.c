@@ -963,25 +963,31 @@ static void write_param(const char *path, const char *val)
 		die(path);
 }
 
-static int find_disk(const char *name, char *dev, size_t size)
+/*
+ * Open the block device of @name (its path in @dev) for O_DIRECT I/O, or
+ * -1 after a minute. Its node can appear before the disk opens (ENXIO
+ * until the probe has added it): a slow kernel shows the gap.
+ */
+static int open_disk(const char *name, char *dev, size_t size)
 {
 	char pattern[128];
 	glob_t g;
-	int i, ret = -1;
+	int i, fd = -1;
 
+	dev[0] = '\0';
 	snprintf(pattern, sizeof(pattern), "/sys/class/uvdev/%s/virtio*/block/*", name);
-	for (i = 0; i < 300 && ret; i++) {
+	for (i = 0; i < 600 && fd < 0; i++) {
 		if (glob(pattern, 0, NULL, &g) == 0) {
 			const char *base = strrchr(g.gl_pathv[0], '/') + 1;
 
 			snprintf(dev, size, "/dev/%s", base);
-			ret = access(dev, F_OK);
+			fd = open(dev, O_RDWR | O_DIRECT | O_CLOEXEC);
 		}
 		globfree(&g);
-		if (ret)
+		if (fd < 0)
 			usleep(100000);
 	}
-	return ret;
+	return fd;
 }
 
 /* Mixed-shape O_DIRECT reads of @dev, @count rounds. */
@@ -1053,13 +1059,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	backend_start(p.name);
-	if (find_disk(p.name, disk, sizeof(disk))) {
-		fprintf(stderr, "zc-test: no block device for %s\n", p.name);
+	disk_fd = open_disk(p.name, disk, sizeof(disk));
+	if (disk_fd < 0) {
+		if (disk[0])
+			fprintf(stderr, "zc-test: %s did not open within a minute: %s\n",
+				disk, strerror(errno));
+		else
+			fprintf(stderr, "zc-test: no block device of %s within a minute\n",
+				p.name);
 		return 2;
 	}
-	disk_fd = open(disk, O_RDWR | O_DIRECT | O_CLOEXEC);
-	if (disk_fd < 0)
-		die(disk);
 	printf("zc-test: %s is %s\n", p.name, disk);
 	/* The probe's reads are served by XFER: the ids start with ours. */
 	set_flag(&be.zc, true);
