@@ -244,13 +244,13 @@ static int apply_ranges(const struct blk_disk *disk, const struct blk_req *req,
 	return 0;
 }
 
-/* Do what @s asks of the file; its payload is fetched, its reply buffer set. */
 /* Whether the read of @len bytes at @off can come from the file's mapping. */
 static bool blk_disk_mapped(const struct blk_disk *disk, uint64_t off, uint32_t len)
 {
 	return disk->map && off <= disk->map_len && len <= disk->map_len - off;
 }
 
+/* Do what @s asks of the file; its payload is fetched, its reply buffer set. */
 static void execute(const struct blk_disk *disk, struct blk_slot *s)
 {
 	struct blk_req *req = &s->req;
@@ -350,28 +350,40 @@ static int fetch_payloads(struct uvdev_queue *q, struct blk_queue *bq,
 }
 
 /*
+ * The op that answers @s from its reply buffer: with @data, the reply's
+ * data and the status byte after it together, else the status byte alone.
+ */
+static void set_reply_op(struct uvdev_vq_xfer_op *op, uint32_t queue, uint32_t head,
+			 struct blk_slot *s, bool data)
+{
+	uint32_t in_len = s->req.in_len;
+
+	s->reply[in_len] = s->req.status;
+	if (data)
+		set_op(op, queue, head, UVDEV_XFER_WRITE, s->req.status_offset - in_len,
+		       s->reply, in_len + 1);
+	else
+		set_op(op, queue, head, UVDEV_XFER_WRITE, s->req.status_offset,
+		       s->reply + in_len, 1);
+}
+
+/*
  * A mapped read whose data op failed (the mapping faulted: an I/O error, or
  * the file shrank): read it again with pread(2), which says which, and
  * answer it. The status byte sent with it is overwritten: the driver reads
- * it only after the push.
+ * it only after the push. Uses ops[0], which send_replies() has looked at.
  */
 static int reread_mapped(struct uvdev_queue *q, struct blk_queue *bq, int i)
 {
 	struct blk_slot *s = &bq->slots[i];
-	uint32_t head = bq->elems[i].head;
-	uint32_t in_len = s->req.in_len;
-	bool ok;
 	int ret;
 
-	ret = read_full(bq->disk->fd, s->reply, in_len, s->req.offset);
-	if (ret) {
+	ret = read_full(bq->disk->fd, s->reply, s->req.in_len, s->req.offset);
+	if (ret)
 		slot_fail(s, file_failed(bq->disk, ret));
-		s->reply[in_len] = s->req.status;
-		return xfer_one(q, bq, head, UVDEV_XFER_WRITE, s->req.status_offset,
-				s->reply + in_len, 1, &ok);
-	}
-	return xfer_one(q, bq, head, UVDEV_XFER_WRITE, s->req.status_offset - in_len,
-			s->reply, in_len + 1, &ok);
+	set_reply_op(&bq->ops[0], q->index, bq->elems[i].head, s,
+		     s->req.status == VIRTIO_BLK_S_OK);
+	return uvdev_vq_xfer_all(q->svc->dev_fd, bq->ops, 1);
 }
 
 /*
@@ -388,22 +400,15 @@ static int send_replies(struct uvdev_queue *q, struct blk_queue *bq,
 	for (i = 0; i < nround; i++) {
 		struct blk_slot *s = &bq->slots[round[i]];
 		uint32_t head = bq->elems[round[i]].head;
-		uint32_t in_len = s->req.in_len;
+		bool ok = s->req.status == VIRTIO_BLK_S_OK;
 
-		s->reply[in_len] = s->req.status;
-		if (s->req.status != VIRTIO_BLK_S_OK) {
+		if (ok && s->mapped) {
 			set_op(&bq->ops[nops], q->index, head, UVDEV_XFER_WRITE,
-			       s->req.status_offset, s->reply + in_len, 1);
-		} else if (s->mapped) {
-			set_op(&bq->ops[nops], q->index, head, UVDEV_XFER_WRITE,
-			       s->req.status_offset - in_len, disk->map + s->req.offset, in_len);
+			       s->req.status_offset - s->req.in_len, disk->map + s->req.offset,
+			       s->req.in_len);
 			bq->op_slot[nops++] = round[i];
-			set_op(&bq->ops[nops], q->index, head, UVDEV_XFER_WRITE,
-			       s->req.status_offset, s->reply + in_len, 1);
-		} else {
-			set_op(&bq->ops[nops], q->index, head, UVDEV_XFER_WRITE,
-			       s->req.status_offset - in_len, s->reply, in_len + 1);
 		}
+		set_reply_op(&bq->ops[nops], q->index, head, s, ok && !s->mapped);
 		bq->op_slot[nops++] = round[i];
 	}
 	ret = uvdev_vq_xfer_all(q->svc->dev_fd, bq->ops, nops);
