@@ -619,12 +619,20 @@ static long uvdev_pop_to_user(struct uvdev_device *udev, struct uvdev_vq *uq,
 	return ret;
 }
 
-/* The pop arguments' user arrays are in user space (not kernel memory). */
-static bool uvdev_pop_access_ok(struct uvdev_vq_elem __user *elems, u32 max,
+/*
+ * The arguments of a pop (VQ_POP, and VQ_SERVE's second half): -EINVAL for
+ * a count or peek length out of range, -EFAULT when the user arrays are not
+ * in user space, else 0.
+ */
+static int uvdev_pop_args_check(struct uvdev_vq_elem __user *elems, u32 max,
 				u8 __user *peek_buf, u32 peek_len)
 {
-	return access_ok(elems, (size_t)max * sizeof(*elems)) &&
-	       (!peek_len || access_ok(peek_buf, (size_t)max * peek_len));
+	if (max == 0 || max > UVDEV_MAX_BATCH || peek_len > UVDEV_MAX_PEEK)
+		return -EINVAL;
+	if (!access_ok(elems, (size_t)max * sizeof(*elems)) ||
+	    (peek_len && !access_ok(peek_buf, (size_t)max * peek_len)))
+		return -EFAULT;
+	return 0;
 }
 
 static long uvdev_ioctl_pop(struct uvdev_device *udev,
@@ -634,17 +642,18 @@ static long uvdev_ioctl_pop(struct uvdev_device *udev,
 	u8 __user *peek_buf;
 	struct uvdev_vq_pop req;
 	struct uvdev_vq *uq;
+	int ret;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
 	uq = uvdev_get_vq(udev, req.queue);
-	if (!uq || req.reserved || req.max == 0 || req.max > UVDEV_MAX_BATCH ||
-	    req.peek_len > UVDEV_MAX_PEEK)
+	if (!uq || req.reserved)
 		return -EINVAL;
 	elems = u64_to_user_ptr(req.elems);
 	peek_buf = u64_to_user_ptr(req.peek_buf);
-	if (!uvdev_pop_access_ok(elems, req.max, peek_buf, req.peek_len))
-		return -EFAULT;
+	ret = uvdev_pop_args_check(elems, req.max, peek_buf, req.peek_len);
+	if (ret)
+		return ret;
 	return uvdev_pop_to_user(udev, uq, elems, req.max, peek_buf,
 				 req.peek_len);
 }
@@ -870,6 +879,12 @@ static void uvdev_debug_push_delay(u32 chains)
 /* Pushes of up to this many entries copy them to the stack. */
 #define UVDEV_PUSH_ON_STACK	32
 
+/* A push's count and flags (VQ_PUSH, and VQ_SERVE's first half). */
+static bool uvdev_push_args_valid(u32 count, u32 flags)
+{
+	return count && count <= UVDEV_MAX_BATCH && !(flags & ~UVDEV_PUSH_F_IRQ);
+}
+
 /*
  * Copy @count used entries from @uptr: into @on_stack if they fit, else
  * into memory the caller frees when *@used is not @on_stack.
@@ -963,8 +978,7 @@ static long uvdev_ioctl_push(struct uvdev_device *udev,
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
 	uq = uvdev_get_vq(udev, req.queue);
-	if (!uq || req.reserved || req.count == 0 ||
-	    req.count > UVDEV_MAX_BATCH || (req.flags & ~UVDEV_PUSH_F_IRQ))
+	if (!uq || req.reserved || !uvdev_push_args_valid(req.count, req.flags))
 		return -EINVAL;
 	ret = uvdev_used_from_user(on_stack, req.used, req.count, &used);
 	if (ret)
@@ -997,15 +1011,13 @@ static long uvdev_ioctl_serve(struct uvdev_device *udev,
 		return -EFAULT;
 	uq = uvdev_get_vq(udev, req.queue);
 	if (!uq || req.reserved[0] || req.reserved[1] || req.pushed ||
-	    req.push_count == 0 || req.push_count > UVDEV_MAX_BATCH ||
-	    (req.push_flags & ~UVDEV_PUSH_F_IRQ) ||
-	    req.pop_max == 0 || req.pop_max > UVDEV_MAX_BATCH ||
-	    req.peek_len > UVDEV_MAX_PEEK)
+	    !uvdev_push_args_valid(req.push_count, req.push_flags))
 		return -EINVAL;
 	elems = u64_to_user_ptr(req.elems);
 	peek_buf = u64_to_user_ptr(req.peek_buf);
-	if (!uvdev_pop_access_ok(elems, req.pop_max, peek_buf, req.peek_len))
-		return -EFAULT;
+	ret = uvdev_pop_args_check(elems, req.pop_max, peek_buf, req.peek_len);
+	if (ret)
+		return ret;
 	/* @pushed must be writable before anything is pushed. */
 	if (put_user(0, &argp->pushed))
 		return -EFAULT;
